@@ -1,0 +1,112 @@
+/**
+ * The claim's history: append-only events, each hash-chained to the one before it, so an
+ * edited or removed event is detectable (`verifyHistoryChain`). Pure (node:crypto only).
+ */
+import { createHash } from 'node:crypto';
+import type { Actor, ClaimStatus, DeadlineKind, InfoRequestReason, RejectionReason } from './claim.js';
+import type { FieldChange, TransitionRecord } from './lifecycle.js';
+
+export type HistoryEventType =
+  | TransitionRecord['type']
+  | 'comment'
+  | 'documentRequested'
+  | 'documentAvailable'
+  | 'documentRejected';
+
+/** Who did it, as recorded: no token, only the identity the token asserted. */
+export type HistoryActor =
+  | { kind: 'partner'; sub: string; partnerId: string }
+  | { kind: 'reviewer'; sub: string }
+  | { kind: 'customer' }
+  | { kind: 'system' };
+
+export interface HistoryEntry {
+  type: HistoryEventType;
+  fromStatus?: ClaimStatus;
+  toStatus?: ClaimStatus;
+  changes?: FieldChange[];
+  comment?: string;
+  reason?: RejectionReason;
+  reasons?: InfoRequestReason[];
+  deadline?: DeadlineKind;
+  documentId?: string;
+  /** The claim version this event produced or was recorded against. */
+  version: number;
+}
+
+export interface HistoryEvent extends HistoryEntry {
+  id: string;
+  claimId: string;
+  /** 1-based position in the chain. */
+  seq: number;
+  at: string;
+  actor: HistoryActor;
+  prevHash: string;
+  hash: string;
+}
+
+/** The `prevHash` of a claim's first event. */
+export const GENESIS_HASH = '0'.repeat(64);
+
+export function historyActor(actor: Actor): HistoryActor {
+  switch (actor.kind) {
+    case 'partner':
+      return { kind: 'partner', sub: actor.sub, partnerId: actor.partnerId };
+    case 'reviewer':
+      return { kind: 'reviewer', sub: actor.sub };
+    default:
+      return { kind: actor.kind };
+  }
+}
+
+/** Seals an entry into the chain after `prev` (or as the first event). */
+export function chainEvent(
+  entry: HistoryEntry,
+  meta: { id: string; claimId: string; at: string; actor: Actor },
+  prev: { seq: number; hash: string } | undefined,
+): HistoryEvent {
+  const unsealed: Omit<HistoryEvent, 'hash'> = {
+    ...entry,
+    id: meta.id,
+    claimId: meta.claimId,
+    seq: (prev?.seq ?? 0) + 1,
+    at: meta.at,
+    actor: historyActor(meta.actor),
+    prevHash: prev?.hash ?? GENESIS_HASH,
+  };
+  return { ...unsealed, hash: hashEvent(unsealed) };
+}
+
+export function hashEvent(event: Omit<HistoryEvent, 'hash'>): string {
+  return createHash('sha256').update(canonicalJson(event)).digest('hex');
+}
+
+export type ChainVerification = { valid: true } | { valid: false; seq: number; problem: string };
+
+/** Checks that events form one unbroken chain from the genesis hash, each hash matching its content. */
+export function verifyHistoryChain(events: readonly HistoryEvent[]): ChainVerification {
+  let prevHash = GENESIS_HASH;
+  for (const [index, event] of events.entries()) {
+    if (event.seq !== index + 1)
+      return { valid: false, seq: event.seq, problem: `expected seq ${index + 1}` };
+    if (event.prevHash !== prevHash)
+      return { valid: false, seq: event.seq, problem: 'prevHash does not match' };
+    const { hash, ...content } = event;
+    if (hashEvent(content) !== hash)
+      return { valid: false, seq: event.seq, problem: 'content does not match hash' };
+    prevHash = hash;
+  }
+  return { valid: true };
+}
+
+/** JSON with object keys sorted at every level, so the hash doesn't depend on key order. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}

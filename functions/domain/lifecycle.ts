@@ -1,0 +1,591 @@
+/**
+ * The claim lifecycle of design.md as pure functions: who may do what in which status, what
+ * each action changes, which deadlines each status carries, and which side effects (timers,
+ * emails, domain events) a transition asks for. Nothing here performs I/O; the use cases
+ * persist the returned claim, history record and effects in one transaction.
+ */
+import type { BusinessCalendar } from './business-calendar.js';
+import {
+  type Actor,
+  type ActorKind,
+  type Claim,
+  type ClaimDraft,
+  type ClaimStatus,
+  type Contact,
+  type DeadlineKind,
+  type Deadlines,
+  type InfoRequestReason,
+  type RejectionReason,
+  type ReviewerRejectionReason,
+  UNDISPUTABLE_REJECTION_REASONS,
+} from './claim.js';
+import {
+  ActionForbiddenError,
+  ClaimRuleViolationError,
+  ClaimStatusConflictError,
+  FieldNotEditableError,
+} from './errors.js';
+
+/** The lifecycle's clocks (design.md). Business days use the deployment's calendar. */
+export const LIFECYCLE_POLICY = {
+  reviewStartBusinessDays: 5,
+  decisionBusinessDays: 5,
+  partnerResponseBusinessDays: 5,
+  disputeDecisionBusinessDays: 5,
+  consentCalendarDays: 7,
+  disputeCalendarDays: 30,
+} as const;
+
+export interface LifecycleContext {
+  now: Date;
+  calendar: BusinessCalendar;
+}
+
+/** A JSON-merge-patch of the editable fields, already validated for shape. */
+export interface ClaimPatch {
+  name?: string;
+  customer?: { tenantId?: string; domain?: string; contact?: { name?: string; email?: string } };
+  partner?: { mpnId?: string; contact?: { name?: string; email?: string } };
+  activity?: ClaimDraft['activity'];
+  products?: ClaimDraft['products'];
+}
+
+export type ClaimAction =
+  | { type: 'edit'; patch: ClaimPatch }
+  | { type: 'submit'; availableDocuments: number; conflictingClaimIds: string[] }
+  | { type: 'withdraw'; comment?: string }
+  | { type: 'startReview' }
+  | { type: 'requestInfo'; reasons: InfoRequestReason[]; comment: string }
+  | { type: 'approve'; comment?: string }
+  | { type: 'reject'; reason: ReviewerRejectionReason; comment: string }
+  | { type: 'dispute'; justification: string; documentIds: string[] }
+  | { type: 'resolveDispute'; outcome: 'overturned' | 'upheld'; comment: string }
+  | { type: 'customerDeny' };
+export type ClaimActionType = ClaimAction['type'];
+
+/** A timer fired for a deadline. Not an actor's action: see `applyDeadlineExpiry`. */
+export interface DeadlineExpiry {
+  deadline: DeadlineKind;
+  dueAt: string;
+}
+
+/**
+ * The transition table: which kind of actor may take each action, from which statuses.
+ * `edit` is further limited per field by `EDITABLE_FIELDS`.
+ */
+export const ACTION_RULES: Record<ClaimActionType, { actor: ActorKind; from: readonly ClaimStatus[] }> = {
+  edit: { actor: 'partner', from: ['editing', 'submitted', 'partnerActionRequired'] },
+  submit: { actor: 'partner', from: ['editing', 'partnerActionRequired'] },
+  withdraw: {
+    actor: 'partner',
+    from: ['editing', 'submitted', 'underReview', 'partnerActionRequired', 'approved', 'disputed'],
+  },
+  startReview: { actor: 'reviewer', from: ['submitted'] },
+  requestInfo: { actor: 'reviewer', from: ['underReview'] },
+  approve: { actor: 'reviewer', from: ['underReview'] },
+  reject: { actor: 'reviewer', from: ['underReview'] },
+  dispute: { actor: 'partner', from: ['rejected'] },
+  resolveDispute: { actor: 'reviewer', from: ['disputed'] },
+  customerDeny: { actor: 'customer', from: ['approved'] },
+};
+
+export const EDITABLE_FIELD_PATHS = [
+  'name',
+  'customer.tenantId',
+  'customer.domain',
+  'customer.contact',
+  'partner.mpnId',
+  'partner.contact',
+  'activity',
+  'products',
+] as const;
+export type EditableField = (typeof EDITABLE_FIELD_PATHS)[number];
+
+/** Before submission anything goes; afterwards only MPN, products and contacts (design.md). */
+export const EDITABLE_FIELDS: Record<ClaimStatus, readonly EditableField[]> = {
+  editing: EDITABLE_FIELD_PATHS,
+  submitted: ['partner.mpnId', 'products', 'partner.contact', 'customer.contact'],
+  partnerActionRequired: ['partner.mpnId', 'products', 'partner.contact', 'customer.contact'],
+  underReview: [],
+  approved: [],
+  rejected: [],
+  disputed: [],
+};
+
+/** Which deadlines may be live in each status. */
+export const LIVE_DEADLINES: Record<ClaimStatus, readonly DeadlineKind[]> = {
+  editing: [],
+  submitted: ['reviewStartBy'],
+  underReview: ['decisionBy'],
+  partnerActionRequired: ['partnerResponseBy'],
+  approved: ['consentEndsAt'],
+  rejected: ['disputeBy'],
+  disputed: ['decisionBy'],
+};
+
+export type EmailTemplate = 'consentRequest' | 'rejection' | 'infoRequest' | 'disputeOutcome';
+export type DomainEventType =
+  | 'ClaimSubmitted'
+  | 'ClaimResubmitted'
+  | 'ClaimApproved'
+  | 'ClaimRejected'
+  | 'InfoRequested'
+  | 'ConsentPeriodEnded'
+  | 'DisputeOpened'
+  | 'DisputeResolved'
+  | 'RejectionFinal'
+  | 'SlaBreached';
+
+/** A side effect a committed transition asks for; the outbox relay carries it out, idempotently. */
+export type Effect =
+  | { type: 'armTimer'; deadline: DeadlineKind; dueAt: string }
+  | { type: 'sendEmail'; template: EmailTemplate }
+  | { type: 'publishEvent'; detailType: DomainEventType };
+
+export interface FieldChange {
+  field: string;
+  from: unknown;
+  to: unknown;
+}
+
+/** What the history records about a transition (the store adds actor, time and hash chain). */
+export interface TransitionRecord {
+  type: ClaimActionType | 'create' | 'deadlineExpired';
+  fromStatus?: ClaimStatus;
+  toStatus: ClaimStatus;
+  changes: FieldChange[];
+  comment?: string;
+  reason?: RejectionReason;
+  reasons?: InfoRequestReason[];
+  deadline?: DeadlineKind;
+}
+
+export interface Transition {
+  claim: Claim;
+  record: TransitionRecord;
+  effects: Effect[];
+}
+
+/** Whether an actor may see a claim at all. Anyone else gets 404, never 403 (api.md). */
+export function canView(actor: Actor, claim: Pick<Claim, 'partnerId'>): boolean {
+  if (actor.kind === 'reviewer' || actor.kind === 'system') return true;
+  return actor.kind === 'partner' && actor.partnerId === claim.partnerId;
+}
+
+/** A new claim in `editing`. */
+export function createClaim(
+  input: { id: string; draft: ClaimDraft; actor: Extract<Actor, { kind: 'partner' }> },
+  ctx: LifecycleContext,
+): Transition {
+  const at = ctx.now.toISOString();
+  const claim: Claim = {
+    id: input.id,
+    partnerId: input.actor.partnerId,
+    status: 'editing',
+    version: 1,
+    ...structuredClone(input.draft),
+    deadlines: {},
+    statusSince: at,
+    slaBreaches: [],
+    createdAt: at,
+    updatedAt: at,
+    createdBy: input.actor.sub,
+  };
+  return { claim, record: { type: 'create', toStatus: 'editing', changes: [] }, effects: [] };
+}
+
+/**
+ * Applies an actor's action to a claim, or throws a typed error saying why not.
+ * The returned claim has `version + 1`; the caller writes it conditionally on the old version.
+ */
+export function applyAction(
+  claim: Claim,
+  action: ClaimAction,
+  actor: Actor,
+  ctx: LifecycleContext,
+): Transition {
+  const rule = ACTION_RULES[action.type];
+  if (actor.kind !== rule.actor) {
+    throw new ActionForbiddenError(`Only a ${rule.actor} may ${action.type} a claim.`);
+  }
+  if (!rule.from.includes(claim.status)) {
+    throw new ClaimStatusConflictError(claim.status, action.type);
+  }
+  const at = ctx.now.toISOString();
+  switch (action.type) {
+    case 'edit':
+      return edit(claim, action.patch, at);
+    case 'submit': {
+      if (claim.status === 'editing' && action.availableDocuments < 1) {
+        throw new ClaimRuleViolationError(
+          claim.status,
+          'noAvailableDocument',
+          'A claim needs at least one verified (available) Proof of Execution document before it is submitted.',
+        );
+      }
+      const to = claim.status === 'editing' ? 'submitted' : 'underReview';
+      const next = enter(claim, to, ctx, {
+        submittedAt: claim.submittedAt ?? at,
+        conflictingClaimIds:
+          action.conflictingClaimIds.length > 0 ? [...action.conflictingClaimIds] : undefined,
+      });
+      return transition(claim, next, { type: 'submit' }, [
+        { type: 'publishEvent', detailType: to === 'submitted' ? 'ClaimSubmitted' : 'ClaimResubmitted' },
+      ]);
+    }
+    case 'withdraw':
+      // The partner withdrew it themselves: no rejection email, and never disputable.
+      return rejectWith(
+        claim,
+        ctx,
+        'partnerRequest',
+        action.comment ?? '',
+        { type: 'withdraw' },
+        { consent: undefined },
+        false,
+      );
+    case 'startReview':
+      return transition(claim, enter(claim, 'underReview', ctx), { type: 'startReview' }, []);
+    case 'requestInfo': {
+      const next = enter(claim, 'partnerActionRequired', ctx, {
+        infoRequest: { reasons: [...action.reasons], comment: action.comment, at },
+      });
+      return transition(
+        claim,
+        next,
+        { type: 'requestInfo', comment: action.comment, reasons: [...action.reasons] },
+        [
+          { type: 'sendEmail', template: 'infoRequest' },
+          { type: 'publishEvent', detailType: 'InfoRequested' },
+        ],
+      );
+    }
+    case 'approve':
+      return transition(claim, approve(claim, ctx), { type: 'approve', comment: action.comment }, [
+        { type: 'sendEmail', template: 'consentRequest' },
+        { type: 'publishEvent', detailType: 'ClaimApproved' },
+      ]);
+    case 'reject':
+      return rejectWith(claim, ctx, action.reason, action.comment, { type: 'reject' });
+    case 'dispute': {
+      assertDisputable(claim, ctx.now);
+      const next = enter(claim, 'disputed', ctx, {
+        dispute: { justification: action.justification, documentIds: [...action.documentIds], openedAt: at },
+      });
+      return transition(claim, next, { type: 'dispute', comment: action.justification }, [
+        { type: 'publishEvent', detailType: 'DisputeOpened' },
+      ]);
+    }
+    case 'resolveDispute': {
+      const dispute = { ...(claim.dispute as NonNullable<Claim['dispute']>), outcome: action.outcome };
+      const record = { type: 'resolveDispute', comment: action.comment } as const;
+      const resolved: Effect[] = [
+        { type: 'sendEmail', template: 'disputeOutcome' },
+        { type: 'publishEvent', detailType: 'DisputeResolved' },
+      ];
+      if (action.outcome === 'overturned') {
+        const next = stripUndefined({ ...approve(claim, ctx), dispute, rejection: undefined });
+        return transition(claim, next, record, [
+          { type: 'sendEmail', template: 'consentRequest' },
+          ...resolved,
+        ]);
+      }
+      const rejection = { ...(claim.rejection as NonNullable<Claim['rejection']>), final: true };
+      const next = enter(claim, 'rejected', ctx, { dispute, rejection }, { disputable: false });
+      return transition(claim, next, record, resolved);
+    }
+    case 'customerDeny': {
+      const consent = claim.consent;
+      if (consent?.status !== 'pending' || ctx.now.getTime() >= Date.parse(consent.endsAt)) {
+        throw new ClaimRuleViolationError(claim.status, 'consentWindowClosed', 'The consent window is over.');
+      }
+      return rejectWith(
+        claim,
+        ctx,
+        'customerDecline',
+        '',
+        { type: 'customerDeny' },
+        {
+          consent: { ...consent, status: 'denied' },
+        },
+      );
+    }
+  }
+}
+
+/**
+ * A timer for `expiry.deadline` fired. Applies the timeout only while that very deadline is
+ * still live on the claim (same kind, same due time, in a status where it is live, and due);
+ * otherwise the timer is stale and this returns `undefined` (a harmless no-op).
+ *
+ * Why the deadline and not the raw version: edits and SLA flags bump the version without
+ * moving the deadline, and the timer must still fire for them. A re-entered status always
+ * sets a new due time, so an old timer can never match a new deadline.
+ */
+export function applyDeadlineExpiry(
+  claim: Claim,
+  expiry: DeadlineExpiry,
+  ctx: LifecycleContext,
+): Transition | undefined {
+  const live = claim.deadlines[expiry.deadline];
+  if (live !== expiry.dueAt || !LIVE_DEADLINES[claim.status].includes(expiry.deadline)) return undefined;
+  if (ctx.now.getTime() < Date.parse(live)) return undefined;
+  const at = ctx.now.toISOString();
+  const record = { type: 'deadlineExpired', deadline: expiry.deadline } as const;
+  switch (expiry.deadline) {
+    case 'partnerResponseBy':
+      return rejectWith(claim, ctx, 'noPartnerResponse', 'No partner response within the deadline.', record);
+    case 'consentEndsAt': {
+      const consent = { ...(claim.consent as NonNullable<Claim['consent']>), status: 'periodEnded' as const };
+      const next = bump(claim, at, {
+        consent,
+        incentiveAssessment: { status: 'pending', at },
+        deadlines: withoutDeadline(claim.deadlines, 'consentEndsAt'),
+      });
+      return transition(claim, next, record, [{ type: 'publishEvent', detailType: 'ConsentPeriodEnded' }]);
+    }
+    case 'disputeBy': {
+      const rejection = { ...(claim.rejection as NonNullable<Claim['rejection']>), final: true };
+      const next = bump(claim, at, { rejection, deadlines: withoutDeadline(claim.deadlines, 'disputeBy') });
+      return transition(claim, next, record, [{ type: 'publishEvent', detailType: 'RejectionFinal' }]);
+    }
+    case 'reviewStartBy':
+    case 'decisionBy': {
+      if (claim.slaBreaches.some((b) => b.deadline === expiry.deadline && b.dueAt === live)) return undefined;
+      const breach = { deadline: expiry.deadline, status: claim.status, dueAt: live, flaggedAt: at };
+      const next = bump(claim, at, { slaBreaches: [...claim.slaBreaches, breach] });
+      return transition(claim, next, record, [{ type: 'publishEvent', detailType: 'SlaBreached' }]);
+    }
+  }
+}
+
+/**
+ * Whether a partner may add a PoE document now: while the claim can still change hands
+ * (design.md), and as part of a dispute while the rejection may be disputed.
+ */
+export function assertCanAddDocument(claim: Claim, actor: Actor, now: Date): void {
+  if (actor.kind !== 'partner') throw new ActionForbiddenError('Only the partner may add documents.');
+  if (['editing', 'submitted', 'partnerActionRequired'].includes(claim.status)) return;
+  if (claim.status === 'rejected') {
+    assertDisputable(claim, now);
+    return;
+  }
+  throw new ClaimStatusConflictError(claim.status, 'addDocument');
+}
+
+/** Partners and reviewers talk through comments in every status. */
+export function assertCanComment(actor: Actor): void {
+  if (actor.kind !== 'partner' && actor.kind !== 'reviewer') {
+    throw new ActionForbiddenError('Only partners and reviewers may comment.');
+  }
+}
+
+/** The dispute window: a non-final, disputable rejection whose `disputeBy` lies ahead. */
+export function disputeWindowOpen(claim: Claim, now: Date): boolean {
+  try {
+    assertDisputable(claim, now);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function assertDisputable(claim: Claim, now: Date): void {
+  const rejection = claim.rejection;
+  if (claim.status !== 'rejected' || !rejection) throw new ClaimStatusConflictError(claim.status, 'dispute');
+  if (UNDISPUTABLE_REJECTION_REASONS.includes(rejection.reason)) {
+    throw new ClaimRuleViolationError(
+      claim.status,
+      'rejectionNotDisputable',
+      `A rejection for '${rejection.reason}' cannot be disputed; create a new claim instead.`,
+    );
+  }
+  const disputeBy = claim.deadlines.disputeBy;
+  if (rejection.final || !disputeBy || now.getTime() >= Date.parse(disputeBy)) {
+    throw new ClaimRuleViolationError(
+      claim.status,
+      'disputeWindowClosed',
+      'The 30-day dispute window is over; the rejection is final and a new claim is needed.',
+    );
+  }
+}
+
+function edit(claim: Claim, patch: ClaimPatch, at: string): Transition {
+  const touched = touchedFields(patch);
+  const allowed = EDITABLE_FIELDS[claim.status];
+  const refused = touched.filter((field) => !allowed.includes(field));
+  if (refused.length > 0) throw new FieldNotEditableError(claim.status, refused);
+  const next = bump(claim, at, {
+    ...(patch.name !== undefined && { name: patch.name }),
+    ...(patch.activity !== undefined && { activity: patch.activity }),
+    ...(patch.products !== undefined && { products: structuredClone(patch.products) }),
+    customer: {
+      tenantId: patch.customer?.tenantId ?? claim.customer.tenantId,
+      domain: patch.customer?.domain ?? claim.customer.domain,
+      contact: mergeContact(claim.customer.contact, patch.customer?.contact),
+    },
+    partner: {
+      mpnId: patch.partner?.mpnId ?? claim.partner.mpnId,
+      contact: mergeContact(claim.partner.contact, patch.partner?.contact),
+    },
+  });
+  return transition(claim, next, { type: 'edit' }, []);
+}
+
+function mergeContact(contact: Contact, patch: Partial<Contact> | undefined): Contact {
+  return { name: patch?.name ?? contact.name, email: patch?.email ?? contact.email };
+}
+
+/** The editable field paths a patch touches (a contact counts as one field). */
+export function touchedFields(patch: ClaimPatch): EditableField[] {
+  const fields: EditableField[] = [];
+  if (patch.name !== undefined) fields.push('name');
+  if (patch.customer?.tenantId !== undefined) fields.push('customer.tenantId');
+  if (patch.customer?.domain !== undefined) fields.push('customer.domain');
+  if (patch.customer?.contact !== undefined) fields.push('customer.contact');
+  if (patch.partner?.mpnId !== undefined) fields.push('partner.mpnId');
+  if (patch.partner?.contact !== undefined) fields.push('partner.contact');
+  if (patch.activity !== undefined) fields.push('activity');
+  if (patch.products !== undefined) fields.push('products');
+  return fields;
+}
+
+function approve(claim: Claim, ctx: LifecycleContext): Claim {
+  const next = enter(claim, 'approved', ctx);
+  return { ...next, consent: { status: 'pending', endsAt: next.deadlines.consentEndsAt as string } };
+}
+
+function rejectWith(
+  claim: Claim,
+  ctx: LifecycleContext,
+  reason: RejectionReason,
+  comment: string,
+  record: Omit<TransitionRecord, 'toStatus' | 'changes'>,
+  extra: Partial<Claim> = {},
+  emailPartner = true,
+): Transition {
+  const at = ctx.now.toISOString();
+  const disputable = !UNDISPUTABLE_REJECTION_REASONS.includes(reason);
+  const rejection = { reason, comment, at, final: !disputable };
+  const next = enter(claim, 'rejected', ctx, { ...extra, rejection }, { disputable });
+  const effects: Effect[] = [{ type: 'publishEvent', detailType: 'ClaimRejected' }];
+  if (emailPartner) effects.unshift({ type: 'sendEmail', template: 'rejection' });
+  return transition(
+    claim,
+    next,
+    { ...record, reason, comment: record.comment ?? (comment || undefined) },
+    effects,
+  );
+}
+
+/** Moves the claim into `status`, replacing its deadlines with those the new status carries. */
+function enter(
+  claim: Claim,
+  status: ClaimStatus,
+  ctx: LifecycleContext,
+  extra: Partial<Claim> = {},
+  options: { disputable?: boolean } = {},
+): Claim {
+  const at = ctx.now.toISOString();
+  return bump(claim, at, {
+    ...extra,
+    status,
+    statusSince: at,
+    deadlines: deadlinesFor(status, ctx, options),
+  });
+}
+
+/** The deadlines a status carries from the moment it is entered (design.md lifecycle table). */
+export function deadlinesFor(
+  status: ClaimStatus,
+  ctx: LifecycleContext,
+  options: { disputable?: boolean } = {},
+): Deadlines {
+  const { now, calendar } = ctx;
+  const businessDays = (n: number) => calendar.addBusinessDays(now, n).toISOString();
+  const calendarDays = (n: number) => calendar.addCalendarDays(now, n).toISOString();
+  switch (status) {
+    case 'editing':
+      return {};
+    case 'submitted':
+      return { reviewStartBy: businessDays(LIFECYCLE_POLICY.reviewStartBusinessDays) };
+    case 'underReview':
+      return { decisionBy: businessDays(LIFECYCLE_POLICY.decisionBusinessDays) };
+    case 'partnerActionRequired':
+      return { partnerResponseBy: businessDays(LIFECYCLE_POLICY.partnerResponseBusinessDays) };
+    case 'approved':
+      return { consentEndsAt: calendarDays(LIFECYCLE_POLICY.consentCalendarDays) };
+    case 'rejected':
+      return options.disputable === false
+        ? {}
+        : { disputeBy: calendarDays(LIFECYCLE_POLICY.disputeCalendarDays) };
+    case 'disputed':
+      return { decisionBy: businessDays(LIFECYCLE_POLICY.disputeDecisionBusinessDays) };
+  }
+}
+
+function bump(claim: Claim, at: string, changes: Partial<Claim>): Claim {
+  const next = { ...claim, ...changes, version: claim.version + 1, updatedAt: at };
+  return stripUndefined(next) as Claim;
+}
+
+function transition(
+  before: Claim,
+  after: Claim,
+  record: Omit<TransitionRecord, 'toStatus' | 'changes' | 'fromStatus'>,
+  effects: Effect[],
+): Transition {
+  const fixed = after.status === 'rejected' && !after.deadlines.disputeBy ? finalize(after) : after;
+  const armed: Effect[] = Object.entries(fixed.deadlines)
+    .filter(([kind, dueAt]) => before.deadlines[kind as DeadlineKind] !== dueAt)
+    .map(([kind, dueAt]) => ({ type: 'armTimer', deadline: kind as DeadlineKind, dueAt: dueAt as string }));
+  return {
+    claim: fixed,
+    record: stripUndefined({
+      ...record,
+      fromStatus: before.status,
+      toStatus: fixed.status,
+      changes: diff(before, fixed),
+    }) as TransitionRecord,
+    effects: [...armed, ...effects],
+  };
+}
+
+/** A rejection without a dispute window is final by definition. */
+function finalize(claim: Claim): Claim {
+  const rejection = claim.rejection;
+  return rejection && !rejection.final ? { ...claim, rejection: { ...rejection, final: true } } : claim;
+}
+
+const UNTRACKED = new Set(['version', 'updatedAt', 'statusSince']);
+
+/** Field-level changes between two claims, as dotted paths; arrays compare as whole values. */
+export function diff(before: object, after: object, prefix = ''): FieldChange[] {
+  const changes: FieldChange[] = [];
+  const keys = new Set([...Object.keys(before), ...Object.keys(after)]);
+  for (const key of keys) {
+    const path = prefix ? `${prefix}.${key}` : key;
+    if (UNTRACKED.has(path)) continue;
+    const from = (before as Record<string, unknown>)[key];
+    const to = (after as Record<string, unknown>)[key];
+    if (isPlainObject(from) && isPlainObject(to)) {
+      changes.push(...diff(from, to, path));
+    } else if (JSON.stringify(from) !== JSON.stringify(to)) {
+      changes.push({ field: path, from: from ?? null, to: to ?? null });
+    }
+  }
+  return changes;
+}
+
+function isPlainObject(value: unknown): value is object {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function withoutDeadline(deadlines: Deadlines, kind: DeadlineKind): Deadlines {
+  const { [kind]: _removed, ...rest } = deadlines;
+  return rest;
+}
+
+function stripUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}

@@ -1,0 +1,82 @@
+/**
+ * The API Lambda: one middy handler that dispatches on the API Gateway route key to the
+ * operation of the shared route table. Operations are thin: parse, call one use case, map.
+ */
+import { randomUUID } from 'node:crypto';
+import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import middy from '@middy/core';
+import type {
+  APIGatewayProxyEventV2WithJWTAuthorizer,
+  APIGatewayProxyStructuredResultV2,
+  Context,
+} from 'aws-lambda';
+import type { BusinessCalendar } from '../domain/business-calendar.js';
+import type { Clock } from '../domain/clock.js';
+import type { ClaimStore } from '../domain/ports.js';
+import { claimOperations, type Operation } from './claim-operations.js';
+import { createCursorCodec } from './cursor.js';
+import { makeIdempotentOperation } from './idempotency.js';
+import { openApiDocument } from './openapi.js';
+import { notFound, problemResponse } from './problem.js';
+import { json } from './responses.js';
+import { type OperationId, ROUTES, routeKey } from './routes.js';
+
+export interface ApiDeps {
+  store: ClaimStore;
+  clock: Clock;
+  calendar: BusinessCalendar;
+  /** HMAC key for list cursors (≥ 32 characters). */
+  cursorSecret: string;
+  logger: Logger;
+  /** Where `Idempotency-Key` records live; without it POST routes ignore the header. */
+  idempotencyStore?: BasePersistenceLayer;
+  newId?: () => string;
+}
+
+export type ApiEvent = APIGatewayProxyEventV2WithJWTAuthorizer;
+export type ApiResult = APIGatewayProxyStructuredResultV2;
+export type ApiHandler = (event: ApiEvent, context: Context) => Promise<ApiResult>;
+
+function operations(deps: ApiDeps): Record<OperationId, Operation> {
+  const cursors = createCursorCodec(deps.cursorSecret);
+  return {
+    health: async () => json(200, { status: 'ok' }),
+    getOpenApi: async () => json(200, openApiDocument()),
+    ...claimOperations({ ...deps, newId: deps.newId ?? randomUUID, cursors }),
+  };
+}
+
+/** Builds the API handler around its ports; the Lambda entry (`functions/api.ts`) wires real ones. */
+export function buildApiHandler(deps: ApiDeps): ApiHandler {
+  const byOperation = operations(deps);
+  const { idempotencyStore } = deps;
+  const byRouteKey = new Map<string, (event: ApiEvent, context: Context) => Promise<ApiResult>>(
+    ROUTES.filter((route) => route.function === 'api').map((route) => {
+      const operation = byOperation[route.operationId];
+      const serve =
+        route.method === 'POST' && idempotencyStore
+          ? makeIdempotentOperation(operation, idempotencyStore)
+          : operation;
+      return [routeKey(route), serve];
+    }),
+  );
+  return middy<ApiEvent, ApiResult, Error, Context>()
+    .use({
+      onError: async (request) => {
+        const response = problemResponse(request.error);
+        if (response.statusCode && response.statusCode >= 500) {
+          deps.logger.error('Unhandled error', {
+            error: request.error as Error,
+            routeKey: request.event.routeKey,
+          });
+        }
+        request.response = response;
+      },
+    })
+    .handler(async (event, context) => {
+      const serve = byRouteKey.get(event.routeKey);
+      if (!serve) throw notFound(`No route for ${event.routeKey}.`);
+      return serve(event, context);
+    });
+}

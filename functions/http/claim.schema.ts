@@ -1,0 +1,197 @@
+/**
+ * Request and response schemas of the claims API. Strict: unknown fields are rejected.
+ * The OpenAPI document is generated from these same schemas.
+ */
+import { z } from 'zod';
+import {
+  ACTIVITIES,
+  CLAIM_STATUSES,
+  DEADLINE_KINDS,
+  INFO_REQUEST_REASONS,
+  PRODUCT_FAMILIES,
+  REJECTION_REASONS,
+  REVIEWER_REJECTION_REASONS,
+} from '../domain/claim.js';
+
+/** Control characters have no place in names and would enable header injection in emails. */
+const CONTROL_CHARACTER = /[\p{Cc}\u2028\u2029]/u;
+const MULTILINE_CONTROL_CHARACTER = /[^\P{Cc}\n\r\t]/u;
+
+/** Free text of at most `max` characters, trimmed, non-empty, without control characters. */
+export const text = (max: number) =>
+  z
+    .string()
+    .trim()
+    .min(1, 'must not be empty')
+    .max(max, `must be at most ${max} characters`)
+    .refine((s) => !CONTROL_CHARACTER.test(s), 'must not contain control characters');
+
+/** Multi-line text (comments, justifications): newlines and tabs allowed, other controls not. */
+export const longText = (max: number) =>
+  z
+    .string()
+    .trim()
+    .min(1, 'must not be empty')
+    .max(max, `must be at most ${max} characters`)
+    .refine(
+      (s) => !MULTILINE_CONTROL_CHARACTER.test(s),
+      'must not contain control characters other than line breaks and tabs',
+    );
+
+export const email = z
+  .email('must be an email address')
+  .max(254, 'must be at most 254 characters')
+  .refine((s) => !CONTROL_CHARACTER.test(s), 'must not contain control characters');
+
+export const contactSchema = z.strictObject({ name: text(200), email });
+
+/** Customer tenant: an Entra ID tenant GUID. */
+export const tenantIdSchema = z.guid('must be a GUID').transform((id) => id.toLowerCase());
+
+export const domainSchema = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .max(253, 'must be at most 253 characters')
+  .regex(
+    /^(?=.{1,253}$)(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))+$/,
+    'must be a DNS domain name',
+  );
+
+/** Microsoft AI Cloud Partner Program (formerly MPN) id: digits only. */
+export const mpnIdSchema = z
+  .string()
+  .trim()
+  .regex(/^\d{6,10}$/, 'must be 6 to 10 digits');
+
+export const productSchema = z.strictObject({ family: z.enum(PRODUCT_FAMILIES), workload: text(100) });
+export const productsSchema = z
+  .array(productSchema)
+  .min(1, 'must list at least one product')
+  .max(20, 'must list at most 20 products');
+
+export const claimDraftSchema = z.strictObject({
+  name: text(200),
+  customer: z.strictObject({ tenantId: tenantIdSchema, domain: domainSchema, contact: contactSchema }),
+  partner: z.strictObject({ mpnId: mpnIdSchema, contact: contactSchema }),
+  activity: z.enum(ACTIVITIES),
+  products: productsSchema,
+});
+export type ClaimDraftInput = z.infer<typeof claimDraftSchema>;
+
+const isoInstant = z.iso.datetime();
+
+export const deadlinesSchema = z.strictObject(
+  Object.fromEntries(DEADLINE_KINDS.map((kind) => [kind, isoInstant.optional()])) as Record<
+    (typeof DEADLINE_KINDS)[number],
+    z.ZodOptional<typeof isoInstant>
+  >,
+);
+
+export const claimResourceSchema = z.object({
+  id: z.string(),
+  partnerId: z.string(),
+  status: z.enum(CLAIM_STATUSES),
+  version: z.number().int(),
+  name: z.string(),
+  customer: z.object({ tenantId: z.string(), domain: z.string(), contact: contactSchema }),
+  partner: z.object({ mpnId: z.string(), contact: contactSchema }),
+  activity: z.enum(ACTIVITIES),
+  products: z.array(productSchema),
+  deadlines: deadlinesSchema,
+  infoRequest: z
+    .object({ reasons: z.array(z.enum(INFO_REQUEST_REASONS)), comment: z.string(), at: isoInstant })
+    .optional(),
+  rejection: z
+    .object({ reason: z.enum(REJECTION_REASONS), comment: z.string(), at: isoInstant, final: z.boolean() })
+    .optional(),
+  consent: z.object({ status: z.enum(['pending', 'denied', 'periodEnded']), endsAt: isoInstant }).optional(),
+  incentiveAssessment: z.object({ status: z.literal('pending'), at: isoInstant }).optional(),
+  dispute: z
+    .object({
+      justification: z.string(),
+      documentIds: z.array(z.string()),
+      openedAt: isoInstant,
+      outcome: z.enum(['overturned', 'upheld']).optional(),
+    })
+    .optional(),
+  createdAt: isoInstant,
+  updatedAt: isoInstant,
+});
+
+export const LIST_LIMIT = { default: 25, max: 100 } as const;
+
+export const listClaimsQuerySchema = z.strictObject({
+  status: z.enum(CLAIM_STATUSES).optional(),
+  customerTenantId: tenantIdSchema.optional(),
+  limit: z.coerce
+    .number('must be a number')
+    .int('must be a whole number')
+    .min(1, 'must be at least 1')
+    .max(LIST_LIMIT.max, `must be at most ${LIST_LIMIT.max}`)
+    .default(LIST_LIMIT.default),
+  /** `oldest` serves the reviewer's work queue (e.g. `status=submitted&order=oldest`). */
+  order: z.enum(['newest', 'oldest']).default('newest'),
+  cursor: z.string().max(4096, 'is too long').optional(),
+});
+export type ListClaimsQuery = z.infer<typeof listClaimsQuerySchema>;
+
+const optionalComment = { comment: longText(4000).optional() };
+
+/** PATCH body (JSON merge patch): every field optional; `null` would delete a required field, so it is refused. */
+export const claimPatchSchema = z
+  .strictObject({
+    name: text(200).optional(),
+    customer: z
+      .strictObject({
+        tenantId: tenantIdSchema.optional(),
+        domain: domainSchema.optional(),
+        contact: z.strictObject({ name: text(200).optional(), email: email.optional() }).optional(),
+      })
+      .optional(),
+    partner: z
+      .strictObject({
+        mpnId: mpnIdSchema.optional(),
+        contact: z.strictObject({ name: text(200).optional(), email: email.optional() }).optional(),
+      })
+      .optional(),
+    activity: z.enum(ACTIVITIES).optional(),
+    products: productsSchema.optional(),
+  })
+  .refine((patch) => Object.keys(patch).length > 0, { message: 'must change at least one field' });
+export type ClaimPatchInput = z.infer<typeof claimPatchSchema>;
+
+export const commentOnlySchema = z.strictObject(optionalComment);
+
+export const requestInfoSchema = z.strictObject({
+  reasons: z
+    .array(z.enum(INFO_REQUEST_REASONS))
+    .min(1, 'must name at least one reason')
+    .refine((reasons) => new Set(reasons).size === reasons.length, 'must not repeat a reason'),
+  comment: longText(4000),
+});
+
+export const rejectSchema = z.strictObject({
+  reason: z.enum(REVIEWER_REJECTION_REASONS),
+  comment: longText(4000),
+});
+
+export const disputeSchema = z
+  .strictObject({
+    justification: longText(8000).optional(),
+    documentIds: z
+      .array(z.uuid('must be a document id'))
+      .max(50, 'must list at most 50 documents')
+      .optional(),
+  })
+  .refine((d) => d.justification !== undefined || (d.documentIds?.length ?? 0) > 0, {
+    message: 'must give a justification and/or documentIds',
+    path: ['justification'],
+  });
+
+export const resolveDisputeSchema = z.strictObject({
+  outcome: z.enum(['overturned', 'upheld']),
+  comment: longText(4000),
+});
+
+export const addCommentSchema = z.strictObject({ text: longText(4000) });

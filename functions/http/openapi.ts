@@ -1,0 +1,181 @@
+/**
+ * The OpenAPI 3.1 document, generated from the same zod schemas that validate requests and
+ * from the route table, so the published contract cannot drift from what the code accepts.
+ * Every operation of the route table must have a spec here (the type enforces it).
+ */
+import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
+import { z } from 'zod';
+import {
+  addCommentSchema,
+  claimDraftSchema,
+  claimPatchSchema,
+  claimResourceSchema,
+  commentOnlySchema,
+  disputeSchema,
+  listClaimsQuerySchema,
+  rejectSchema,
+  requestInfoSchema,
+  resolveDisputeSchema,
+} from './claim.schema.js';
+import { type OperationId, ROUTES } from './routes.js';
+
+const problemSchema = z.object({
+  type: z.string(),
+  title: z.string(),
+  status: z.number().int(),
+  detail: z.string(),
+  errors: z.array(z.object({ field: z.string(), reason: z.string() })).optional(),
+});
+
+const claimView = claimResourceSchema.extend({
+  conflict: z.object({ exists: z.boolean(), claimIds: z.array(z.string()).optional() }),
+});
+const historyEventSchema = z.object({
+  id: z.string(),
+  seq: z.number().int(),
+  at: z.string(),
+  type: z.string(),
+  actor: z.object({
+    kind: z.enum(['partner', 'reviewer', 'customer', 'system']),
+    sub: z.string().optional(),
+    partnerId: z.string().optional(),
+  }),
+  fromStatus: z.string().optional(),
+  toStatus: z.string().optional(),
+  changes: z.array(z.object({ field: z.string(), from: z.unknown(), to: z.unknown() })).optional(),
+  comment: z.string().optional(),
+  version: z.number().int(),
+  prevHash: z.string(),
+  hash: z.string(),
+});
+const commentSchema = z.object({
+  id: z.string(),
+  text: z.string(),
+  author: historyEventSchema.shape.actor,
+  at: z.string(),
+  claimStatus: z.string().optional(),
+});
+
+interface OperationSpec {
+  body?: z.ZodType;
+  query?: z.ZodObject;
+  /** Successful response: status and schema. */
+  ok: [number, z.ZodType];
+  /** Reads `If-Match` (mutating claim routes). */
+  ifMatch?: boolean;
+  /** Honours `Idempotency-Key` (POST routes). */
+  idempotent?: boolean;
+}
+
+const action = (body: z.ZodType): OperationSpec => ({
+  body,
+  ok: [200, claimView],
+  ifMatch: true,
+  idempotent: true,
+});
+
+const SPECS: Record<OperationId, OperationSpec> = {
+  health: { ok: [200, z.object({ status: z.literal('ok') })] },
+  getOpenApi: { ok: [200, z.object({ openapi: z.string() }).loose()] },
+  createClaim: { body: claimDraftSchema, ok: [201, claimView], idempotent: true },
+  listClaims: {
+    query: listClaimsQuerySchema,
+    ok: [200, z.object({ items: z.array(claimView), nextCursor: z.string().nullable() })],
+  },
+  getClaim: { ok: [200, claimView] },
+  updateClaim: { body: claimPatchSchema, ok: [200, claimView], ifMatch: true },
+  submitClaim: action(commentOnlySchema),
+  withdrawClaim: action(commentOnlySchema),
+  startReview: action(commentOnlySchema),
+  requestInfo: action(requestInfoSchema),
+  approveClaim: action(commentOnlySchema),
+  rejectClaim: action(rejectSchema),
+  disputeClaim: action(disputeSchema),
+  resolveDispute: action(resolveDisputeSchema),
+  addComment: { body: addCommentSchema, ok: [201, commentSchema], idempotent: true },
+  listComments: { ok: [200, z.object({ items: z.array(commentSchema) })] },
+  getHistory: { ok: [200, z.object({ items: z.array(historyEventSchema) })] },
+};
+
+const problemResponse = (description: string) => ({
+  description,
+  content: { 'application/problem+json': { schema: problemSchema } },
+});
+
+let cached: ReturnType<OpenApiGeneratorV31['generateDocument']> | undefined;
+
+export function openApiDocument() {
+  if (cached) return cached;
+  const registry = new OpenAPIRegistry();
+  registry.registerComponent('securitySchemes', 'bearer', {
+    type: 'http',
+    scheme: 'bearer',
+    bearerFormat: 'JWT',
+  });
+  for (const route of ROUTES) {
+    const spec = SPECS[route.operationId];
+    const pathParams = [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1] as string);
+    const headers: Record<string, z.ZodType> = {};
+    if (spec.ifMatch)
+      headers['if-match'] = z
+        .string()
+        .optional()
+        .describe('The claim ETag the change is based on; 412 if it is stale');
+    if (spec.idempotent)
+      headers['idempotency-key'] = z
+        .string()
+        .max(128)
+        .optional()
+        .describe('Retries with the same key return the first response');
+    registry.registerPath({
+      method: route.method.toLowerCase() as 'get' | 'post' | 'patch',
+      path: route.path,
+      operationId: route.operationId,
+      summary: route.summary,
+      ...(route.auth === 'jwt' && { security: [{ bearer: [] }] }),
+      request: {
+        ...(pathParams.length > 0 && {
+          params: z.object(Object.fromEntries(pathParams.map((p) => [p, z.string()]))),
+        }),
+        ...(spec.query && { query: spec.query }),
+        ...(Object.keys(headers).length > 0 && { headers: z.object(headers) }),
+        ...(spec.body && {
+          body: {
+            required: true,
+            content: {
+              [route.method === 'PATCH' ? 'application/merge-patch+json' : 'application/json']: {
+                schema: spec.body,
+              },
+            },
+          },
+        }),
+      },
+      responses: {
+        [spec.ok[0]]: { description: 'Success', content: { 'application/json': { schema: spec.ok[1] } } },
+        ...(spec.body || spec.query
+          ? { 400: problemResponse('Invalid input; `errors` names each field') }
+          : {}),
+        ...(route.auth === 'jwt' && {
+          401: problemResponse('Missing or invalid token'),
+          403: problemResponse('The token lacks the role for this action'),
+        }),
+        ...(route.path.includes('{id}') && { 404: problemResponse('No such claim, or not yours') }),
+        ...(spec.ifMatch && {
+          409: problemResponse('Not allowed in the claim’s current status, or a concurrent change'),
+          412: problemResponse('If-Match does not match the claim’s version'),
+        }),
+        ...(spec.idempotent && { 422: problemResponse('Idempotency-Key reused with a different body') }),
+      },
+    });
+  }
+  cached = new OpenApiGeneratorV31(registry.definitions).generateDocument({
+    openapi: '3.1.0',
+    info: {
+      title: 'CPOR claims API',
+      version: '1.0.0',
+      description:
+        'Claimed Partner of Record customer association claims: create, prove, review, consent, dispute.',
+    },
+  });
+  return cached;
+}

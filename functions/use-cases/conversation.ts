@@ -1,0 +1,40 @@
+/** Comments and history: the record partners and reviewers share about a claim. */
+import type { Actor } from '../domain/claim.js';
+import type { HistoryEvent } from '../domain/history.js';
+import { assertCanComment } from '../domain/lifecycle.js';
+import { VersionConflictError } from '../domain/ports.js';
+import { type ClaimsDeps, getVisibleClaim } from './claims.js';
+
+/** Retries when another event took the chain head first; a comment never depends on state. */
+const MAX_APPEND_ATTEMPTS = 5;
+
+export async function addComment(
+  deps: Pick<ClaimsDeps, 'store' | 'clock'>,
+  actor: Actor,
+  claimId: string,
+  text: string,
+): Promise<HistoryEvent> {
+  assertCanComment(actor);
+  for (let attempt = 1; ; attempt++) {
+    const record = await getVisibleClaim(deps, actor, claimId);
+    try {
+      return await deps.store.append(
+        record,
+        { type: 'comment', comment: text, toStatus: record.claim.status },
+        actor,
+        deps.clock.now().toISOString(),
+      );
+    } catch (error) {
+      if (!(error instanceof VersionConflictError) || attempt >= MAX_APPEND_ATTEMPTS) throw error;
+    }
+  }
+}
+
+export async function readHistory(
+  deps: Pick<ClaimsDeps, 'store'>,
+  actor: Actor,
+  claimId: string,
+): Promise<HistoryEvent[]> {
+  await getVisibleClaim(deps, actor, claimId);
+  return deps.store.history(claimId);
+}

@@ -1,0 +1,68 @@
+/**
+ * Builds the service's ports from plain settings. The Lambda entries call it with the
+ * environment; the local cloud and the tests call it with emulator endpoints and a virtual clock.
+ */
+
+import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDbClaimStore } from './adapters/dynamodb-claim-store.js';
+import { type BusinessCalendarConfig, createBusinessCalendar } from './domain/business-calendar.js';
+import { type Clock, systemClock } from './domain/clock.js';
+import type { ApiDeps } from './http/api-handler.js';
+
+export interface ServiceSettings {
+  tableName: string;
+  /** The Powertools idempotency table; unset: `Idempotency-Key` is ignored (not recommended). */
+  idempotencyTableName?: string;
+  /** Endpoint override for DynamoDB Local; unset in the cloud. */
+  dynamoDbEndpoint?: string;
+  region?: string;
+  cursorSecret: string;
+  clock?: Clock;
+  businessCalendar?: Partial<BusinessCalendarConfig>;
+  logger?: Logger;
+  /** Pre-built client, e.g. with fault-injection middleware in tests. */
+  dynamoDbClient?: DynamoDBClient;
+}
+
+type DynamoDbSettings = Pick<ServiceSettings, 'dynamoDbEndpoint' | 'region' | 'dynamoDbClient'>;
+
+export function createDynamoDbClient(settings: DynamoDbSettings): DynamoDBClient {
+  return (
+    settings.dynamoDbClient ??
+    new DynamoDBClient({
+      ...(settings.region && { region: settings.region }),
+      ...(settings.dynamoDbEndpoint && {
+        endpoint: settings.dynamoDbEndpoint,
+        region: settings.region ?? 'us-east-1',
+        // DynamoDB Local accepts any credentials; fixed ones keep the local run free of AWS config.
+        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      }),
+    })
+  );
+}
+
+export function createDocumentClient(client: DynamoDBClient): DynamoDBDocumentClient {
+  return DynamoDBDocumentClient.from(client, {
+    marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
+  });
+}
+
+export function createApiDeps(settings: ServiceSettings): ApiDeps {
+  const client = createDynamoDbClient(settings);
+  return {
+    store: new DynamoDbClaimStore(createDocumentClient(client), settings.tableName),
+    ...(settings.idempotencyTableName && {
+      idempotencyStore: new DynamoDBPersistenceLayer({
+        tableName: settings.idempotencyTableName,
+        awsSdkV3Client: client,
+      }),
+    }),
+    clock: settings.clock ?? systemClock,
+    calendar: createBusinessCalendar(settings.businessCalendar),
+    cursorSecret: settings.cursorSecret,
+    logger: settings.logger ?? new Logger({ serviceName: 'cpor-claims' }),
+  };
+}

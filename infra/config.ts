@@ -1,0 +1,168 @@
+/**
+ * Per-stage deployment configuration, read from the CDK context (`cdk.json` → `context.stages`)
+ * and validated once at synth time, so a bad value stops `cdk synth` with the name of the key
+ * instead of surfacing as a broken deployment.
+ */
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import Holidays from 'date-holidays';
+import { z } from 'zod';
+
+/** The context key that selects the stage (`--context stage=prod`). */
+export const STAGE_CONTEXT_KEY = 'stage';
+/** The context key that holds every stage's configuration. */
+export const STAGES_CONTEXT_KEY = 'stages';
+export const DEFAULT_STAGE = 'dev';
+
+/** Retention periods CloudWatch Logs accepts (the numeric values of `RetentionDays`). */
+const RETENTION_DAYS = new Set(
+  Object.values(RetentionDays).filter((v): v is number => typeof v === 'number'),
+);
+
+const holidays = new Holidays();
+
+/** An origin as a browser sends it in `Origin`: `https://host[:port]`, no path, no trailing slash. */
+const httpsOrigin = z.string().refine(
+  (value) => {
+    try {
+      const url = new URL(value);
+      return url.protocol === 'https:' && url.origin === value;
+    } catch {
+      return false;
+    }
+  },
+  {
+    message:
+      'must be an https origin like https://portal.example.com (no path, no trailing slash, no wildcard)',
+  },
+);
+
+const httpsUrl = z.url({ protocol: /^https$/, message: 'must be an https URL' });
+
+const businessCalendarSchema = z
+  .strictObject({
+    country: z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 country code like US'),
+    region: z.string().min(1).optional(),
+    timeZone: z
+      .string()
+      .refine(isIanaTimeZone, { message: 'must be an IANA time zone like America/Los_Angeles' }),
+  })
+  .superRefine((calendar, ctx) => {
+    // Checked here so a calendar the functions would reject at cold start fails the synth instead.
+    const countries = holidays.getCountries();
+    if (!countries[calendar.country]) {
+      ctx.addIssue({ code: 'custom', path: ['country'], message: 'is not a country known to date-holidays' });
+      return;
+    }
+    if (calendar.region !== undefined && !holidays.getStates(calendar.country)?.[calendar.region]) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['region'],
+        message: `is not a region of ${calendar.country} known to date-holidays`,
+      });
+    }
+  });
+
+export const stageConfigSchema = z.strictObject({
+  /** Issuer of the portals' access tokens (Entra ID tenant or Cognito user pool); matched against `iss`. */
+  jwtIssuer: httpsUrl,
+  /** Accepted `aud` values (Entra ID application ID URI / Cognito app client ids). */
+  jwtAudience: z.array(z.string().min(1)).min(1, 'must name at least one audience'),
+  /** Browser origins of the partner/reviewer portals allowed by CORS. */
+  portalOrigins: z.array(httpsOrigin).min(1, 'must name at least one origin'),
+  /** Where business days are counted (public holidays of a country/region, in one IANA zone). */
+  businessCalendar: businessCalendarSchema,
+  /** SES identity the service sends from (consent, rejection, info-request emails). */
+  senderAddress: z.email({ message: 'must be an email address' }),
+  /** Public base URL for links in emails (consent pages), without a trailing slash. */
+  publicBaseUrl: httpsUrl.refine((value) => !value.endsWith('/'), { message: 'must not end with a slash' }),
+  /** Retention of every log group of the stage, in days. */
+  logRetentionDays: z
+    .number()
+    .int()
+    .refine((days) => RETENTION_DAYS.has(days), {
+      message: `must be a CloudWatch Logs retention period (${[...RETENTION_DAYS].sort((a, b) => a - b).join(', ')})`,
+    }),
+  /** Default throttling of the HTTP API stage (every route). */
+  throttling: z.strictObject({
+    /** Steady-state requests per second. */
+    rateLimit: z.number().positive(),
+    /** Requests allowed in a burst. */
+    burstLimit: z.number().int().positive(),
+  }),
+});
+
+export type StageConfig = z.infer<typeof stageConfigSchema>;
+
+/** A deployment stage and its validated configuration. */
+export interface ResolvedStage {
+  readonly stage: string;
+  readonly config: StageConfig;
+}
+
+export class InvalidStageConfigError extends Error {
+  override readonly name = 'InvalidStageConfigError';
+}
+
+/** Reads context values; an `App` or any construct's `node` fits (`tryGetContext`). */
+export interface ContextReader {
+  tryGetContext(key: string): unknown;
+}
+
+/**
+ * The selected stage and its validated configuration.
+ *
+ * @throws InvalidStageConfigError naming the context key (e.g. `stages.prod.jwtIssuer`) when the
+ *   stage is unknown or a value is missing or invalid.
+ */
+export function resolveStage(context: ContextReader): ResolvedStage {
+  const stage = context.tryGetContext(STAGE_CONTEXT_KEY) ?? DEFAULT_STAGE;
+  if (typeof stage !== 'string' || !/^[a-z][a-z0-9-]{0,15}$/.test(stage)) {
+    throw new InvalidStageConfigError(
+      `Invalid context "${STAGE_CONTEXT_KEY}": ${JSON.stringify(stage)} must be a short lower-case name like dev or prod.`,
+    );
+  }
+  const stages = context.tryGetContext(STAGES_CONTEXT_KEY);
+  if (typeof stages !== 'object' || stages === null || Array.isArray(stages)) {
+    throw new InvalidStageConfigError(
+      `Missing context "${STAGES_CONTEXT_KEY}": cdk.json must hold { "context": { "${STAGES_CONTEXT_KEY}": { "${stage}": { … } } } }.`,
+    );
+  }
+  const raw = (stages as Record<string, unknown>)[stage];
+  if (raw === undefined) {
+    throw new InvalidStageConfigError(
+      `Unknown stage "${stage}": no context "${STAGES_CONTEXT_KEY}.${stage}" (known stages: ${Object.keys(stages).join(', ') || 'none'}).`,
+    );
+  }
+  return { stage, config: parseStageConfig(stage, raw) };
+}
+
+/**
+ * Validates one stage's raw configuration.
+ *
+ * @throws InvalidStageConfigError listing every bad key as `stages.<stage>.<path>: <problem>`.
+ */
+export function parseStageConfig(stage: string, raw: unknown): StageConfig {
+  const result = stageConfigSchema.safeParse(raw);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    // Unknown keys (typos) are reported on the parent object; name them so the message points at the key.
+    const path =
+      issue.code === 'unrecognized_keys'
+        ? [...issue.path, issue.keys.join(', ')]
+        : (issue.path as PropertyKey[]);
+    const key = [STAGES_CONTEXT_KEY, stage, ...path.map(String)].join('.');
+    return `${key}: ${issue.code === 'unrecognized_keys' ? 'is not a known configuration key' : issue.message}`;
+  });
+  throw new InvalidStageConfigError(
+    `Invalid configuration for stage "${stage}":\n  ${problems.join('\n  ')}`,
+  );
+}
+
+function isIanaTimeZone(value: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: value });
+    return value.includes('/') || value === 'UTC';
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,91 @@
+/**
+ * The resources that hold data and must survive any redeploy of the code: the single table
+ * (and, with the documents issue, the PoE bucket; with the notification issue, the event bus
+ * and SES configuration). Nothing here depends on the stateless stack.
+ */
+import { RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import {
+  type Attribute,
+  AttributeType,
+  Billing,
+  ProjectionType,
+  StreamViewType,
+  TableV2,
+} from 'aws-cdk-lib/aws-dynamodb';
+import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { Construct } from 'constructs';
+import {
+  IDEMPOTENCY_TABLE,
+  INDEXES,
+  KEY,
+  KEY_ATTRIBUTE_TYPE,
+  TTL_ATTRIBUTE,
+} from '../functions/adapters/table-schema.js';
+
+const ATTRIBUTE_TYPES = { S: AttributeType.STRING } as const satisfies Record<
+  typeof KEY_ATTRIBUTE_TYPE,
+  AttributeType
+>;
+
+function keyAttribute(name: string): Attribute {
+  return { name, type: ATTRIBUTE_TYPES[KEY_ATTRIBUTE_TYPE] };
+}
+
+export interface StatefulStackProps extends StackProps {
+  /** Deployment stage, e.g. `dev` or `prod`; part of resource descriptions. */
+  readonly stage: string;
+}
+
+export class StatefulStack extends Stack {
+  /** The single table of `functions/adapters/table-schema.ts`: claims, history, documents, outbox. */
+  readonly table: TableV2;
+  /** Powertools idempotency records of `Idempotency-Key` POSTs (expire after a day via TTL). */
+  readonly idempotencyTable: TableV2;
+  /** HMAC key of the tamper-proof list cursors. */
+  readonly cursorSecret: ISecret;
+  // Extension point: the PoE bucket (`readonly documentsBucket: IBucket`) arrives with the
+  // documents issue — retain, versioning, TLS-only, block public access, SSE.
+
+  constructor(scope: Construct, id: string, props: StatefulStackProps) {
+    super(scope, id, props);
+
+    this.table = new TableV2(this, 'ClaimsTable', {
+      partitionKey: keyAttribute(KEY.partition),
+      sortKey: keyAttribute(KEY.sort),
+      billing: Billing.onDemand(),
+      globalSecondaryIndexes: Object.entries(INDEXES).map(([indexName, keys]) => ({
+        indexName,
+        partitionKey: keyAttribute(keys.partition),
+        sortKey: keyAttribute(keys.sort),
+        projectionType: ProjectionType.ALL,
+      })),
+      timeToLiveAttribute: TTL_ATTRIBUTE,
+      // The outbox relay reads the stream; both images let it see what a transition changed.
+      dynamoStream: StreamViewType.NEW_AND_OLD_IMAGES,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      deletionProtection: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    this.idempotencyTable = new TableV2(this, 'IdempotencyTable', {
+      partitionKey: keyAttribute(IDEMPOTENCY_TABLE.partition),
+      billing: Billing.onDemand(),
+      timeToLiveAttribute: IDEMPOTENCY_TABLE.ttl,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      // Records live a day; losing them on a stack deletion only re-enables retries.
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+
+    this.cursorSecret = new Secret(this, 'CursorSecret', {
+      description: `cpor-claims ${props.stage}: HMAC key that signs list pagination cursors`,
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+      // A lost key only invalidates cursors of pages being browsed; no data depends on it.
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    Validations.of(this.cursorSecret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'The secret is an HMAC key for short-lived pagination cursors, not a credential: rotating it needs no rotation Lambda (put a new random value; open cursors then fail with 400 and clients restart from the first page).',
+    });
+  }
+}

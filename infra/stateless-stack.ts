@@ -1,0 +1,146 @@
+/**
+ * The code and the front door: one Lambda per `function` of the shared route table and the
+ * HTTP API whose routes come from that table. Stateful resources arrive through typed props;
+ * everything here can be destroyed and redeployed without losing data.
+ */
+import { Annotations, CfnOutput, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { Construct } from 'constructs';
+import { ROUTES, type RouteDefinition, type RouteFunction } from '../functions/http/routes.js';
+import type { StageConfig } from './config.js';
+import { hasFunctionEntry, ServiceFunction } from './constructs/service-function.js';
+import { ServiceHttpApi } from './constructs/service-http-api.js';
+
+export interface StatelessStackProps extends StackProps {
+  /** Deployment stage, e.g. `dev` or `prod`. */
+  readonly stage: string;
+  /** The stage's validated configuration. */
+  readonly config: StageConfig;
+  /** The single table (from the stateful stack). */
+  readonly table: ITableV2;
+  /** Idempotency records of `Idempotency-Key` POSTs (from the stateful stack). */
+  readonly idempotencyTable: ITableV2;
+  /** HMAC key of the list cursors (from the stateful stack). */
+  readonly cursorSecret: ISecret;
+  /**
+   * The route table to serve.
+   *
+   * @default ROUTES — the shared table of `functions/http/routes.ts`
+   */
+  readonly routes?: readonly RouteDefinition[];
+}
+
+/** What each HTTP function is for and which resources it may use (least privilege per function). */
+interface HttpFunctionWiring {
+  readonly description: string;
+  wire(fn: ServiceFunction, props: StatelessStackProps): void;
+}
+
+/**
+ * Keyed by `RouteFunction`, so a new function in the route table's type does not compile
+ * until someone decides what it may access.
+ */
+const HTTP_FUNCTIONS: Record<RouteFunction, HttpFunctionWiring> = {
+  api: {
+    description: 'CPOR claims HTTP API (partner and reviewer routes)',
+    wire(fn, { table, idempotencyTable, cursorSecret }) {
+      fn.useTable(table, 'readWrite');
+      fn.useTable(idempotencyTable, 'readWrite', 'IDEMPOTENCY_TABLE_NAME', []);
+      fn.useSecret(cursorSecret, 'CURSOR_SECRET_ARN');
+    },
+  },
+  consent: {
+    description: 'CPOR claims customer consent pages',
+    wire(fn, { table }) {
+      fn.useTable(table, 'readWrite');
+    },
+  },
+};
+
+/** The route table grouped by the Lambda that serves it, in table order. */
+export function routesByFunction(routes: readonly RouteDefinition[]): Map<RouteFunction, RouteDefinition[]> {
+  const groups = new Map<RouteFunction, RouteDefinition[]>();
+  for (const route of routes) {
+    const group = groups.get(route.function) ?? [];
+    group.push(route);
+    groups.set(route.function, group);
+  }
+  return groups;
+}
+
+export class StatelessStack extends Stack {
+  readonly api: ServiceHttpApi;
+  /** The Lambda behind each `function` of the route table that has an entry file. */
+  readonly functions: ReadonlyMap<RouteFunction, ServiceFunction>;
+  /** Routes left out because their function's entry file does not exist yet. */
+  readonly skippedRoutes: readonly RouteDefinition[];
+
+  constructor(scope: Construct, id: string, props: StatelessStackProps) {
+    super(scope, id, props);
+    const { config, stage } = props;
+    const routes = props.routes ?? ROUTES;
+
+    this.api = new ServiceHttpApi(this, 'Api', {
+      apiName: `cpor-claims-${stage}`,
+      jwtIssuer: config.jwtIssuer,
+      jwtAudience: config.jwtAudience,
+      allowOrigins: config.portalOrigins,
+      allowMethods: [...new Set(routes.map((r) => r.method))],
+      throttle: config.throttling,
+      accessLogRetention: config.logRetentionDays,
+    });
+
+    const calendar = config.businessCalendar;
+    const functions = new Map<RouteFunction, ServiceFunction>();
+    const skipped: RouteDefinition[] = [];
+    for (const [name, functionRoutes] of routesByFunction(routes)) {
+      // The route table may list a function before its entry file lands (it grows issue by
+      // issue); its routes are then left out rather than deployed without a handler.
+      if (!hasFunctionEntry(name)) {
+        skipped.push(...functionRoutes);
+        continue;
+      }
+      const wiring = HTTP_FUNCTIONS[name];
+      const fn = new ServiceFunction(this, `${pascalCase(name)}Function`, {
+        entryName: name,
+        description: wiring.description,
+        logRetention: config.logRetentionDays,
+        environment: {
+          BUSINESS_CALENDAR_COUNTRY: calendar.country,
+          BUSINESS_CALENDAR_TIME_ZONE: calendar.timeZone,
+          ...(calendar.region !== undefined && { BUSINESS_CALENDAR_REGION: calendar.region }),
+        },
+      });
+      wiring.wire(fn, props);
+      Validations.of(fn).acknowledge({
+        id: 'Serverless-LambdaDLQ',
+        reason:
+          'Invoked synchronously by API Gateway: a failure goes back to the caller as a 5xx; a DLQ only ever receives failed asynchronous invocations.',
+      });
+      // One integration per function, shared by its routes (each route still gets its own
+      // invoke permission, scoped to that route's ARN).
+      const integration = new HttpLambdaIntegration(`${pascalCase(name)}Integration`, fn.function);
+      for (const route of functionRoutes) this.api.addRoute(route, integration);
+      functions.set(name, fn);
+    }
+    this.functions = functions;
+    this.skippedRoutes = skipped;
+    if (skipped.length > 0) {
+      Annotations.of(this).addWarningV2(
+        'cpor:RoutesWithoutEntry',
+        `Not deployed, no entry file in functions/ yet: ${skipped.map((r) => `${r.method} ${r.path} (${r.function})`).join(', ')}`,
+      );
+    }
+
+    new CfnOutput(this, 'ApiUrl', {
+      description: 'Base URL of the claims API',
+      value: this.api.url,
+    });
+  }
+}
+
+function pascalCase(name: string): string {
+  return name.replace(/(^|[-_])([a-z0-9])/g, (_, __, c: string) => c.toUpperCase());
+}

@@ -1,0 +1,97 @@
+import { describe, expect, it } from 'vitest';
+import { InvalidStageConfigError, parseStageConfig, resolveStage } from '../../infra/config.js';
+import { buildServiceApp, cdkJsonContext, configuredStages } from './service-app-fixture.js';
+
+const stages = cdkJsonContext().stages as Record<string, Record<string, unknown>>;
+const validProd = structuredClone(stages.prod) as Record<string, unknown>;
+
+function contextWith(key: string, value: unknown): Record<string, unknown> {
+  return { stages: { ...stages, prod: { ...validProd, [key]: value } } };
+}
+
+function reader(context: Record<string, unknown>) {
+  return { tryGetContext: (key: string) => context[key] };
+}
+
+describe('stage configuration', () => {
+  it.each(configuredStages())('accepts the %s stage of cdk.json', (stage) => {
+    expect(resolveStage(reader({ ...cdkJsonContext(), stage })).stage).toBe(stage);
+  });
+
+  it('defaults to the dev stage', () => {
+    expect(resolveStage(reader({ stages })).stage).toBe('dev');
+  });
+
+  it('fails the synth with a message naming the bad key', () => {
+    const build = () =>
+      buildServiceApp('prod', { context: contextWith('jwtIssuer', 'http://login.example.com') });
+    expect(build).toThrow(InvalidStageConfigError);
+    expect(build).toThrow(/stages\.prod\.jwtIssuer: must be an https URL/);
+  });
+
+  it.each([
+    ['jwtIssuer', 'not a url', /stages\.prod\.jwtIssuer:/],
+    ['jwtAudience', [], /stages\.prod\.jwtAudience: must name at least one audience/],
+    [
+      'portalOrigins',
+      ['https://portal.example.com/'],
+      /stages\.prod\.portalOrigins\.0: must be an https origin/,
+    ],
+    ['portalOrigins', ['*'], /stages\.prod\.portalOrigins\.0: must be an https origin/],
+    [
+      'portalOrigins',
+      ['http://portal.example.com'],
+      /stages\.prod\.portalOrigins\.0: must be an https origin/,
+    ],
+    ['senderAddress', 'claims', /stages\.prod\.senderAddress: must be an email address/],
+    [
+      'publicBaseUrl',
+      'https://claims.example.com/',
+      /stages\.prod\.publicBaseUrl: must not end with a slash/,
+    ],
+    ['logRetentionDays', 42, /stages\.prod\.logRetentionDays: must be a CloudWatch Logs retention period/],
+    ['throttling', { rateLimit: 10 }, /stages\.prod\.throttling\.burstLimit:/],
+    ['throttling', { rateLimit: -1, burstLimit: 10 }, /stages\.prod\.throttling\.rateLimit:/],
+    [
+      'businessCalendar',
+      { country: 'US', timeZone: 'America/Los_Angles' },
+      /stages\.prod\.businessCalendar\.timeZone: must be an IANA time zone/,
+    ],
+    [
+      'businessCalendar',
+      { country: 'XQ', timeZone: 'Europe/Berlin' },
+      /stages\.prod\.businessCalendar\.country: is not a country known to date-holidays/,
+    ],
+    [
+      'businessCalendar',
+      { country: 'US', region: 'ZZ', timeZone: 'America/New_York' },
+      /stages\.prod\.businessCalendar\.region: is not a region of US/,
+    ],
+    ['jwtIssuers', 'https://typo.example.com', /stages\.prod\.jwtIssuers: is not a known configuration key/],
+  ])('rejects %s = %j', (key, value, message) => {
+    expect(() => parseStageConfig('prod', { ...validProd, [key]: value })).toThrow(message);
+  });
+
+  it('names a missing key', () => {
+    const { senderAddress: _, ...withoutSender } = validProd;
+    expect(() => parseStageConfig('prod', withoutSender)).toThrow(/stages\.prod\.senderAddress:/);
+  });
+
+  it('names an unknown stage and lists the known ones', () => {
+    expect(() => resolveStage(reader({ stage: 'qa', stages }))).toThrow(
+      /Unknown stage "qa": no context "stages\.qa" \(known stages: dev, prod\)/,
+    );
+  });
+
+  it('explains a missing stages context', () => {
+    expect(() => resolveStage(reader({ stage: 'dev' }))).toThrow(/Missing context "stages"/);
+  });
+
+  it('accepts a calendar region known to date-holidays', () => {
+    const config = parseStageConfig('prod', {
+      ...validProd,
+      businessCalendar: { country: 'US', region: 'CA', timeZone: 'America/Los_Angeles' },
+    });
+    expect(config.businessCalendar.region).toBe('CA');
+  });
+});

@@ -1,0 +1,190 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+/** `npm start` as a user runs it: infra/local/main.ts in its own node process. */
+const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
+
+interface Started {
+  child: ChildProcess;
+  url: string;
+  output: () => string;
+}
+
+async function start(dataDir: string, args: string[] = []): Promise<Started> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'infra/local/main.ts', ...args], {
+    cwd: projectRoot,
+    env: { ...process.env, LOCAL_DATA_DIR: dataDir, PORT: '0', LOCAL_RESET: '' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`main.ts did not start:\n${output}`)), 45_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /API on (http:\/\/\S+?) /.exec(output);
+      if (match?.[1]) {
+        clearTimeout(timer);
+        resolve(match[1]);
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`main.ts exited with ${code}:\n${output}`));
+    });
+  });
+  return { child, url, output: () => output };
+}
+
+/** The java processes whose parent is `pid` (Linux /proc). */
+function javaChildren(pid: number): number[] {
+  const found: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const [comm, rest] = [
+        stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')),
+        stat.slice(stat.lastIndexOf(')') + 2),
+      ];
+      const [state, ppid] = rest.split(' ');
+      if (comm === 'java' && Number(ppid) === pid && state !== 'Z') found.push(Number(entry));
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return found;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+async function stopWith(
+  started: Started,
+  signal: NodeJS.Signals,
+): Promise<{ code: number | null; java: number[] }> {
+  const pid = started.child.pid as number;
+  const java = javaChildren(pid);
+  const exited = once(started.child, 'exit') as Promise<[number | null]>;
+  started.child.kill(signal);
+  const [code] = await exited;
+  return { code, java };
+}
+
+const draft = {
+  name: 'Kept across restarts',
+  customer: {
+    tenantId: '8f0c2a5e-4b1d-4c3e-9a7f-1e2d3c4b5a69',
+    domain: 'contoso.com',
+    contact: { name: 'Chris Customer', email: 'chris@contoso.com' },
+  },
+  partner: { mpnId: '1234567', contact: { name: 'Pat Partner', email: 'pat@fabrikam.com' } },
+  activity: 'preSales',
+  products: [{ family: 'businessApplications', workload: 'Dynamics 365 Sales' }],
+};
+
+describe('npm start (infra/local/main.ts)', () => {
+  let dataDir: string;
+  let token: string;
+  let claimId: string;
+  let cursor: string;
+
+  beforeAll(() => {
+    dataDir = mkdtempSync(join(tmpdir(), 'cpor-main-'));
+  });
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('serves health, tokens and claims, and stops on SIGTERM with exit 0 and no java left', async () => {
+    const started = await start(dataDir);
+    try {
+      expect(started.output()).toContain('/_local/token');
+      expect((await fetch(`${started.url}/health`)).status).toBe(200);
+      const issued = await fetch(`${started.url}/_local/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ sub: 'alice', partnerId: 'partner-a', roles: ['Partner.GlobalAdmin'] }),
+      });
+      expect(issued.status).toBe(200);
+      token = ((await issued.json()) as { token: string }).token;
+      const created = await fetch(`${started.url}/v1/claims`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify(draft),
+      });
+      expect(created.status).toBe(201);
+      claimId = ((await created.json()) as { id: string }).id;
+      await fetch(`${started.url}/v1/claims`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ ...draft, name: 'Second' }),
+      });
+      const page = await fetch(`${started.url}/v1/claims?limit=1`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      cursor = ((await page.json()) as { nextCursor: string }).nextCursor;
+      expect(cursor).toEqual(expect.any(String));
+      const clock = (await (await fetch(`${started.url}/_local/clock`)).json()) as { now: string };
+      expect(Math.abs(Date.parse(clock.now) - Date.now())).toBeLessThan(10_000);
+    } finally {
+      const { code, java } = await stopWith(started, 'SIGTERM');
+      expect(code).toBe(0);
+      expect(java).toHaveLength(1);
+      for (const pid of java) expect(alive(pid)).toBe(false);
+    }
+  }, 60_000);
+
+  it('keeps claims, the signing key and the cursor secret in the data folder; SIGINT stops it too', async () => {
+    const started = await start(dataDir);
+    try {
+      const read = await fetch(`${started.url}/v1/claims/${claimId}`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      expect(read.status).toBe(200);
+      expect(await read.json()).toMatchObject({ id: claimId, name: 'Kept across restarts' });
+      const next = await fetch(`${started.url}/v1/claims?limit=1&cursor=${encodeURIComponent(cursor)}`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      expect(next.status).toBe(200);
+      expect(((await next.json()) as { items: { id: string }[] }).items.map((i) => i.id)).toEqual([claimId]);
+    } finally {
+      const { code, java } = await stopWith(started, 'SIGINT');
+      expect(code).toBe(0);
+      for (const pid of java) expect(alive(pid)).toBe(false);
+    }
+  }, 60_000);
+
+  it('starts empty with --fresh: old tokens no longer verify and old claims are gone', async () => {
+    const started = await start(dataDir, ['--fresh']);
+    try {
+      const read = await fetch(`${started.url}/v1/claims/${claimId}`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      expect(read.status).toBe(401);
+      const issued = await fetch(`${started.url}/_local/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ sub: 'alice', partnerId: 'partner-a', roles: ['Partner.GlobalAdmin'] }),
+      });
+      const fresh = ((await issued.json()) as { token: string }).token;
+      const again = await fetch(`${started.url}/v1/claims/${claimId}`, {
+        headers: { authorization: `Bearer ${fresh}` },
+      });
+      expect(again.status).toBe(404);
+    } finally {
+      expect((await stopWith(started, 'SIGTERM')).code).toBe(0);
+    }
+  }, 60_000);
+});

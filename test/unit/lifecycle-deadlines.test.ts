@@ -1,0 +1,407 @@
+import { describe, expect, it } from 'vitest';
+import type { ClaimStatus, DeadlineKind } from '../../functions/domain/claim.js';
+import {
+  applyAction,
+  applyDeadlineExpiry,
+  type ClaimAction,
+  deadlinesFor,
+  disputeWindowOpen,
+  type Effect,
+  LIFECYCLE_POLICY,
+} from '../../functions/domain/lifecycle.js';
+import {
+  act,
+  actors,
+  ctxAt,
+  DAY,
+  deepFreeze,
+  expire,
+  HOUR,
+  type Stage,
+  type Staged,
+  sampleAction,
+  stage,
+} from './claim-fixtures.js';
+
+/** design.md's clocks. */
+describe('the policy', () => {
+  it('is 5 business days for review start, decision, partner response and dispute decision; 7 and 30 calendar days', () => {
+    expect(LIFECYCLE_POLICY).toEqual({
+      reviewStartBusinessDays: 5,
+      decisionBusinessDays: 5,
+      partnerResponseBusinessDays: 5,
+      disputeDecisionBusinessDays: 5,
+      consentCalendarDays: 7,
+      disputeCalendarDays: 30,
+    });
+  });
+});
+
+describe('deadlinesFor', () => {
+  // All instants below were worked out by hand from a US calendar in America/Los_Angeles.
+  const cases: { status: ClaimStatus; from: string; expected: Record<string, string>; why: string }[] = [
+    { status: 'editing', from: '2026-06-11T17:00:00.000Z', expected: {}, why: 'no clock' },
+    {
+      status: 'submitted',
+      from: '2026-06-11T17:00:00.000Z', // Thu 10:00 PDT
+      expected: { reviewStartBy: '2026-06-18T17:00:00.000Z' }, // Fri, (weekend), Mon–Thu
+      why: 'skips a weekend',
+    },
+    {
+      status: 'underReview',
+      from: '2026-11-23T18:00:00.000Z', // Mon 10:00 PST
+      expected: { decisionBy: '2026-12-01T18:00:00.000Z' }, // Tue, Wed, (Thanksgiving), Fri, (weekend), Mon, Tue
+      why: 'skips Thanksgiving (the day after is an observance, a working day) and a weekend',
+    },
+    {
+      status: 'partnerActionRequired',
+      from: '2026-03-06T18:00:00.000Z', // Fri 10:00 PST
+      expected: { partnerResponseBy: '2026-03-13T17:00:00.000Z' }, // Fri 10:00 PDT
+      why: 'keeps 10:00 local across the start of DST (8 March)',
+    },
+    {
+      status: 'disputed',
+      from: '2026-10-28T17:00:00.000Z', // Wed 10:00 PDT
+      expected: { decisionBy: '2026-11-04T18:00:00.000Z' }, // Wed 10:00 PST
+      why: 'keeps 10:00 local across the end of DST (1 November)',
+    },
+    {
+      status: 'submitted',
+      from: '2026-06-13T17:00:00.000Z', // Sat 10:00 PDT
+      expected: { reviewStartBy: '2026-06-22T17:00:00.000Z' }, // Mon–Thu, (Juneteenth Fri), Mon
+      why: 'starts counting after a weekend day and skips Juneteenth',
+    },
+    {
+      status: 'approved',
+      from: '2026-10-29T17:00:00.000Z', // Thu 10:00 PDT
+      expected: { consentEndsAt: '2026-11-05T18:00:00.000Z' }, // Thu 10:00 PST
+      why: '7 calendar days, same local time across the end of DST',
+    },
+    {
+      status: 'approved',
+      from: '2026-12-24T18:00:00.000Z', // Thu 10:00 PST, Christmas Eve
+      expected: { consentEndsAt: '2026-12-31T18:00:00.000Z' },
+      why: 'calendar days count weekends and holidays',
+    },
+    {
+      status: 'rejected',
+      from: '2026-02-20T18:00:00.000Z', // Fri 10:00 PST
+      expected: { disputeBy: '2026-03-22T17:00:00.000Z' }, // Sun 10:00 PDT
+      why: '30 calendar days, same local time across the start of DST',
+    },
+    {
+      status: 'rejected',
+      from: '2026-01-01T07:59:00.000Z', // Wed 31 Dec 2025, 23:59 PST
+      expected: { disputeBy: '2026-01-31T07:59:00.000Z' }, // Fri 30 Jan 2026, 23:59 PST
+      why: 'counts from the local date, not the UTC date',
+    },
+  ];
+
+  it.each(cases)('$status from $from → $expected ($why)', ({ status, from, expected }) => {
+    expect(deadlinesFor(status, ctxAt(from))).toEqual(expected);
+  });
+
+  it('a rejection that may not be disputed carries no dispute window', () => {
+    expect(deadlinesFor('rejected', ctxAt('2026-02-20T18:00:00.000Z'), { disputable: false })).toEqual({});
+  });
+
+  it('an action uses the same deadlines (submit over Thanksgiving)', () => {
+    const { claim } = act(
+      stage('editing', new Date('2026-11-20T18:00:00.000Z')),
+      sampleAction('submit'),
+      3 * DAY,
+    );
+    // Submitted Mon 23 Nov 10:00 PST.
+    expect(claim.submittedAt).toBe('2026-11-23T18:00:00.000Z');
+    expect(claim.deadlines).toEqual({ reviewStartBy: '2026-12-01T18:00:00.000Z' });
+  });
+});
+
+describe('applyDeadlineExpiry', () => {
+  it('partnerResponseBy auto-rejects for noPartnerResponse, disputable for 30 days', () => {
+    const waiting = deepFreeze(stage('partnerActionRequired'));
+    const { claim, now, last } = expire(waiting, 'partnerResponseBy');
+
+    expect(claim.status).toBe('rejected');
+    expect(claim.version).toBe(waiting.claim.version + 1);
+    expect(claim.rejection).toMatchObject({
+      reason: 'noPartnerResponse',
+      final: false,
+      at: now.toISOString(),
+    });
+    expect(claim.deadlines).toEqual({
+      disputeBy: ctxAt(now).calendar.addCalendarDays(now, 30).toISOString(),
+    });
+    expect(disputeWindowOpen(claim, now)).toBe(true);
+    expect(last.record).toMatchObject({
+      type: 'deadlineExpired',
+      deadline: 'partnerResponseBy',
+      fromStatus: 'partnerActionRequired',
+      toStatus: 'rejected',
+      reason: 'noPartnerResponse',
+    });
+  });
+
+  it('consentEndsAt hands the claim to incentive assessment; it stays approved', () => {
+    const approved = deepFreeze(stage('approved'));
+    const { claim, now, last } = expire(approved, 'consentEndsAt', 5_000);
+
+    expect(claim.status).toBe('approved');
+    expect(claim.statusSince).toBe(approved.claim.statusSince);
+    expect(claim.version).toBe(approved.claim.version + 1);
+    expect(claim.consent).toEqual({ status: 'periodEnded', endsAt: approved.claim.consent?.endsAt });
+    expect(claim.incentiveAssessment).toEqual({ status: 'pending', at: now.toISOString() });
+    expect(claim.deadlines).toEqual({});
+    expect(last.effects).toEqual([{ type: 'publishEvent', detailType: 'ConsentPeriodEnded' }]);
+  });
+
+  it('disputeBy makes the rejection final', () => {
+    const rejected = deepFreeze(stage('rejected'));
+    const { claim, last } = expire(rejected, 'disputeBy');
+    expect(claim.status).toBe('rejected');
+    expect(claim.rejection).toEqual({ ...rejected.claim.rejection, final: true });
+    expect(claim.deadlines).toEqual({});
+    expect(last.effects).toEqual([{ type: 'publishEvent', detailType: 'RejectionFinal' }]);
+  });
+
+  it.each<{ stage: Stage; deadline: DeadlineKind }>([
+    { stage: 'submitted', deadline: 'reviewStartBy' },
+    { stage: 'underReview', deadline: 'decisionBy' },
+    { stage: 'disputed', deadline: 'decisionBy' },
+  ])('$deadline in $stage flags an SLA breach once, status unchanged', ({ stage: name, deadline }) => {
+    const before = deepFreeze(stage(name));
+    const dueAt = before.claim.deadlines[deadline] as string;
+
+    const flagged = expire(before, deadline, 60_000);
+
+    expect(flagged.claim.status).toBe(before.claim.status);
+    expect(flagged.claim.version).toBe(before.claim.version + 1);
+    expect(flagged.claim.deadlines).toEqual(before.claim.deadlines);
+    expect(flagged.claim.slaBreaches).toEqual([
+      { deadline, status: before.claim.status, dueAt, flaggedAt: flagged.now.toISOString() },
+    ]);
+    expect(flagged.last.effects).toEqual([{ type: 'publishEvent', detailType: 'SlaBreached' }]);
+    // The relay is at-least-once: the same timer firing again changes nothing.
+    const again = applyDeadlineExpiry(
+      deepFreeze(flagged.claim),
+      { deadline, dueAt },
+      ctxAt(flagged.now.getTime() + HOUR),
+    );
+    expect(again).toBeUndefined();
+  });
+
+  it('an SLA breach does not stop the review: the reviewer may still decide', () => {
+    const flagged = expire(stage('underReview'), 'decisionBy');
+    expect(act(flagged, sampleAction('approve')).claim.status).toBe('approved');
+  });
+
+  describe('a stale timer is a no-op', () => {
+    it('fired before it is due', () => {
+      const { claim } = deepFreeze(stage('partnerActionRequired'));
+      const dueAt = claim.deadlines.partnerResponseBy as string;
+      const early = new Date(Date.parse(dueAt) - 1);
+      expect(
+        applyDeadlineExpiry(claim, { deadline: 'partnerResponseBy', dueAt }, ctxAt(early)),
+      ).toBeUndefined();
+    });
+
+    it('with a different due time', () => {
+      const { claim } = deepFreeze(stage('partnerActionRequired'));
+      const dueAt = claim.deadlines.partnerResponseBy as string;
+      const other = new Date(Date.parse(dueAt) - DAY).toISOString();
+      expect(
+        applyDeadlineExpiry(
+          claim,
+          { deadline: 'partnerResponseBy', dueAt: other },
+          ctxAt(Date.parse(dueAt) + DAY),
+        ),
+      ).toBeUndefined();
+    });
+
+    it.each<{ from: Stage; deadline: DeadlineKind; action: ClaimAction }>([
+      { from: 'partnerActionRequired', deadline: 'partnerResponseBy', action: sampleAction('submit') },
+      { from: 'partnerActionRequired', deadline: 'partnerResponseBy', action: sampleAction('withdraw') },
+      { from: 'submitted', deadline: 'reviewStartBy', action: sampleAction('startReview') },
+      { from: 'underReview', deadline: 'decisionBy', action: sampleAction('approve') },
+      { from: 'approved', deadline: 'consentEndsAt', action: sampleAction('customerDeny') },
+      { from: 'approved', deadline: 'consentEndsAt', action: sampleAction('withdraw') },
+      { from: 'rejected', deadline: 'disputeBy', action: sampleAction('dispute') },
+      { from: 'disputed', deadline: 'decisionBy', action: sampleAction('resolveDispute') },
+    ])('$deadline after $action.type moved the claim on from $from', ({ from, deadline, action }) => {
+      const before = stage(from);
+      const dueAt = before.claim.deadlines[deadline] as string;
+      const moved = deepFreeze(act(before, action));
+      expect(
+        applyDeadlineExpiry(moved.claim, { deadline, dueAt }, ctxAt(Date.parse(dueAt) + DAY)),
+      ).toBeUndefined();
+    });
+
+    it('the disputed decisionBy timer after the dispute was resolved and the claim re-approved', () => {
+      const disputed = stage('disputed');
+      const dueAt = disputed.claim.deadlines.decisionBy as string;
+      const overturned = act(disputed, sampleAction('resolveDispute'));
+      expect(
+        applyDeadlineExpiry(overturned.claim, { deadline: 'decisionBy', dueAt }, ctxAt(Date.parse(dueAt))),
+      ).toBeUndefined();
+    });
+
+    it('the second fire of an expiry that changed the status', () => {
+      const rejected = expire(stage('partnerActionRequired'), 'partnerResponseBy');
+      const dueAt = stage('partnerActionRequired').claim.deadlines.partnerResponseBy as string;
+      expect(
+        applyDeadlineExpiry(rejected.claim, { deadline: 'partnerResponseBy', dueAt }, ctxAt(rejected.now)),
+      ).toBeUndefined();
+    });
+
+    it('the second fire of consentEndsAt and of disputeBy', () => {
+      const ended = expire(stage('approved'), 'consentEndsAt');
+      const endsAt = stage('approved').claim.deadlines.consentEndsAt as string;
+      expect(
+        applyDeadlineExpiry(ended.claim, { deadline: 'consentEndsAt', dueAt: endsAt }, ctxAt(ended.now)),
+      ).toBeUndefined();
+      const final = expire(stage('rejected'), 'disputeBy');
+      const disputeBy = stage('rejected').claim.deadlines.disputeBy as string;
+      expect(
+        applyDeadlineExpiry(final.claim, { deadline: 'disputeBy', dueAt: disputeBy }, ctxAt(final.now)),
+      ).toBeUndefined();
+    });
+  });
+
+  it('an edit between arming and firing does not make the timer stale', () => {
+    const waiting = stage('partnerActionRequired');
+    const edited = act(waiting, { type: 'edit', patch: { partner: { mpnId: '7654321' } } });
+    expect(edited.claim.deadlines).toEqual(waiting.claim.deadlines);
+    expect(expire(edited, 'partnerResponseBy').claim.status).toBe('rejected');
+  });
+});
+
+/** The effects of each transition, as a multiset. */
+function effectsOf(staged: Staged): string[] {
+  return staged.last.effects.map(describeEffect).sort();
+}
+
+function describeEffect(effect: Effect): string {
+  switch (effect.type) {
+    case 'armTimer':
+      return `armTimer:${effect.deadline}`;
+    case 'sendEmail':
+      return `email:${effect.template}`;
+    case 'publishEvent':
+      return `event:${effect.detailType}`;
+  }
+}
+
+describe('effects', () => {
+  const transitions: { name: string; run: () => Staged; expected: string[] }[] = [
+    { name: 'edit', run: () => act(stage('editing'), sampleAction('edit')), expected: [] },
+    {
+      name: 'submit',
+      run: () => act(stage('editing'), sampleAction('submit')),
+      expected: ['armTimer:reviewStartBy', 'event:ClaimSubmitted'],
+    },
+    {
+      name: 'resubmit',
+      run: () => act(stage('partnerActionRequired'), sampleAction('submit')),
+      expected: ['armTimer:decisionBy', 'event:ClaimResubmitted'],
+    },
+    {
+      name: 'startReview',
+      run: () => act(stage('submitted'), sampleAction('startReview')),
+      expected: ['armTimer:decisionBy'],
+    },
+    {
+      name: 'requestInfo',
+      run: () => act(stage('underReview'), sampleAction('requestInfo')),
+      expected: ['armTimer:partnerResponseBy', 'email:infoRequest', 'event:InfoRequested'],
+    },
+    {
+      name: 'approve',
+      run: () => act(stage('underReview'), sampleAction('approve')),
+      expected: ['armTimer:consentEndsAt', 'email:consentRequest', 'event:ClaimApproved'],
+    },
+    {
+      name: 'reject',
+      run: () => act(stage('underReview'), sampleAction('reject')),
+      expected: ['armTimer:disputeBy', 'email:rejection', 'event:ClaimRejected'],
+    },
+    ...(
+      ['editing', 'submitted', 'underReview', 'partnerActionRequired', 'approved', 'disputed'] as const
+    ).map((from) => ({
+      name: `withdraw from ${from}`,
+      run: () => act(stage(from), sampleAction('withdraw')),
+      expected: ['event:ClaimRejected'],
+    })),
+    {
+      name: 'dispute',
+      run: () => act(stage('rejected'), sampleAction('dispute')),
+      expected: ['armTimer:decisionBy', 'event:DisputeOpened'],
+    },
+    {
+      name: 'resolveDispute overturned',
+      run: () => act(stage('disputed'), { type: 'resolveDispute', outcome: 'overturned', comment: 'ok' }),
+      expected: [
+        'armTimer:consentEndsAt',
+        'email:consentRequest',
+        'email:disputeOutcome',
+        'event:DisputeResolved',
+      ],
+    },
+    {
+      name: 'resolveDispute upheld',
+      run: () => act(stage('disputed'), { type: 'resolveDispute', outcome: 'upheld', comment: 'no' }),
+      expected: ['email:disputeOutcome', 'event:DisputeResolved'],
+    },
+    {
+      name: 'customerDeny',
+      run: () => act(stage('approved'), sampleAction('customerDeny')),
+      expected: ['email:rejection', 'event:ClaimRejected'],
+    },
+    {
+      name: 'partnerResponseBy expiry (auto-reject)',
+      run: () => expire(stage('partnerActionRequired'), 'partnerResponseBy'),
+      expected: ['armTimer:disputeBy', 'email:rejection', 'event:ClaimRejected'],
+    },
+    {
+      name: 'consentEndsAt expiry',
+      run: () => expire(stage('approved'), 'consentEndsAt'),
+      expected: ['event:ConsentPeriodEnded'],
+    },
+    {
+      name: 'disputeBy expiry',
+      run: () => expire(stage('rejected'), 'disputeBy'),
+      expected: ['event:RejectionFinal'],
+    },
+    {
+      name: 'reviewStartBy expiry',
+      run: () => expire(stage('submitted'), 'reviewStartBy'),
+      expected: ['event:SlaBreached'],
+    },
+  ];
+
+  it.each(transitions)('$name → $expected', ({ run, expected }) => {
+    expect(effectsOf(run())).toEqual([...expected].sort());
+  });
+
+  it.each(transitions)(
+    '$name arms a timer for exactly each newly set deadline, at its due time',
+    ({ run }) => {
+      const { claim, last } = run();
+      const armed = last.effects.filter((e) => e.type === 'armTimer');
+      const before = last.record.changes.filter((c) => c.field.startsWith('deadlines.') && c.to !== null);
+      expect(armed).toEqual(
+        before.map((c) => ({ type: 'armTimer', deadline: c.field.slice('deadlines.'.length), dueAt: c.to })),
+      );
+      for (const timer of armed) expect(claim.deadlines[timer.deadline]).toBe(timer.dueAt);
+    },
+  );
+
+  it('a partner re-entering underReview at the same instant still gets a decision timer', () => {
+    // underReview → partnerActionRequired → underReview: the new decisionBy differs from the
+    // previous status's deadlines, so it is armed even if the instant repeats.
+    const waiting = stage('partnerActionRequired');
+    const back = applyAction(waiting.claim, sampleAction('submit'), actors.partner, ctxAt(waiting.now));
+    expect(back.effects.filter((e) => e.type === 'armTimer')).toEqual([
+      { type: 'armTimer', deadline: 'decisionBy', dueAt: back.claim.deadlines.decisionBy },
+    ]);
+  });
+});
