@@ -8,6 +8,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbClaimStore } from './adapters/dynamodb-claim-store.js';
+import { DynamoDbDocumentStore } from './adapters/dynamodb-document-store.js';
 import { type BusinessCalendarConfig, createBusinessCalendar } from './domain/business-calendar.js';
 import { type Clock, systemClock } from './domain/clock.js';
 import type { ApiDeps } from './http/api-handler.js';
@@ -52,8 +53,11 @@ export function createDocumentClient(client: DynamoDBClient): DynamoDBDocumentCl
 
 export function createApiDeps(settings: ServiceSettings): ApiDeps {
   const client = createDynamoDbClient(settings);
+  const documentClient = createDocumentClient(client);
+  const store = new DynamoDbClaimStore(documentClient, settings.tableName);
   return {
-    store: new DynamoDbClaimStore(createDocumentClient(client), settings.tableName),
+    store,
+    documents: new DynamoDbDocumentStore(documentClient, settings.tableName, store),
     ...(settings.idempotencyTableName && {
       idempotencyStore: new DynamoDBPersistenceLayer({
         tableName: settings.idempotencyTableName,

@@ -28,8 +28,8 @@ import { INDEXES, type IndexName, KEY, REVIEWER_INDEX_SHARDS, TTL_ATTRIBUTE } fr
 /** How long a relayed outbox item stays in the table (the stream has already carried it). */
 const OUTBOX_RETENTION_SECONDS = 7 * 24 * 3600;
 
-const claimKey = (id: string) => ({ [KEY.partition]: `CLAIM#${id}`, [KEY.sort]: 'CLAIM' });
-const seqKey = (n: number) => String(n).padStart(10, '0');
+export const claimKey = (id: string) => ({ [KEY.partition]: `CLAIM#${id}`, [KEY.sort]: 'CLAIM' });
+export const seqKey = (n: number) => String(n).padStart(10, '0');
 
 /** The write shard of a claim on the reviewer indexes: stable, evenly spread. */
 export function shardOf(claimId: string): number {
@@ -108,7 +108,7 @@ export class DynamoDbClaimStore implements ClaimStore {
           ExpressionAttributeValues: { ':seq': event.seq, ':hash': event.hash, ':prevSeq': before.head.seq },
         },
       },
-      this.historyPut(event),
+      historyPut(this.tableName, event),
     ]);
     return event;
   }
@@ -223,7 +223,7 @@ export class DynamoDbClaimStore implements ClaimStore {
               }),
         },
       },
-      this.historyPut(event),
+      historyPut(this.tableName, event),
     ];
     if (write.effects.length > 0) {
       items.push({
@@ -252,39 +252,49 @@ export class DynamoDbClaimStore implements ClaimStore {
     };
   }
 
-  private historyPut(event: HistoryEvent) {
-    return {
-      Put: {
-        TableName: this.tableName,
-        Item: {
-          [KEY.partition]: `CLAIM#${event.claimId}`,
-          [KEY.sort]: `HIST#${seqKey(event.seq)}`,
-          type: 'history',
-          event,
-        },
-        ConditionExpression: 'attribute_not_exists(#pk)',
-        ExpressionAttributeNames: { '#pk': KEY.partition },
-      },
-    };
-  }
-
   private async transact(
     claimId: string,
     expectedVersion: number,
     items: NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>,
   ): Promise<void> {
-    try {
-      await this.client.send(new TransactWriteCommand({ TransactItems: items }));
-    } catch (error) {
-      // A failed condition on any item means another writer got there first; nothing was written.
-      if (
-        error instanceof TransactionCanceledException &&
-        error.CancellationReasons?.some((r) => r.Code === 'ConditionalCheckFailed')
-      ) {
-        throw new VersionConflictError(claimId, expectedVersion);
-      }
-      throw error;
+    await transactOrConflict(this.client, items, claimId, expectedVersion);
+  }
+}
+
+/** The Put of a history event: never overwrites, so a chain position is taken once. */
+export function historyPut(tableName: string, event: HistoryEvent) {
+  return {
+    Put: {
+      TableName: tableName,
+      Item: {
+        [KEY.partition]: `CLAIM#${event.claimId}`,
+        [KEY.sort]: `HIST#${seqKey(event.seq)}`,
+        type: 'history',
+        event,
+      },
+      ConditionExpression: 'attribute_not_exists(#pk)',
+      ExpressionAttributeNames: { '#pk': KEY.partition },
+    },
+  };
+}
+
+/** Runs a transaction; a failed condition on any item becomes `VersionConflictError` (nothing written). */
+export async function transactOrConflict(
+  client: DynamoDBDocumentClient,
+  items: NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>,
+  claimId: string,
+  expectedVersion: number,
+): Promise<void> {
+  try {
+    await client.send(new TransactWriteCommand({ TransactItems: items }));
+  } catch (error) {
+    if (
+      error instanceof TransactionCanceledException &&
+      error.CancellationReasons?.some((r) => r.Code === 'ConditionalCheckFailed')
+    ) {
+      throw new VersionConflictError(claimId, expectedVersion);
     }
+    throw error;
   }
 }
 

@@ -3,6 +3,7 @@
  * them (DynamoDB, S3, SES, Step Functions). Tests pass the real local adapters.
  */
 import type { Actor, Claim, ClaimStatus } from './claim.js';
+import type { ClaimDocument, UploadVerdict } from './document.js';
 import type { HistoryEntry, HistoryEvent } from './history.js';
 import type { Effect } from './lifecycle.js';
 
@@ -74,5 +75,32 @@ export class VersionConflictError extends Error {
     readonly expectedVersion: number,
   ) {
     super(`Claim ${claimId} is no longer at version ${expectedVersion}.`);
+  }
+}
+
+/**
+ * PoE document records beside their claim. Each change also appends to the claim's history
+ * and keeps the claim item's document counters right, in the same transaction.
+ */
+export interface DocumentStore {
+  /**
+   * Records a new `pendingUpload` document; fails with `DocumentLimitError` when the claim
+   * already has `maxPerClaim` documents, and `VersionConflictError` when the history head moved.
+   */
+  add(before: ClaimRecord, document: ClaimDocument, actor: Actor, at: string, maxPerClaim: number): Promise<void>;
+  /**
+   * Applies the verdict to a `pendingUpload` document (a no-op returning `undefined` if it was
+   * already resolved: verification is at-least-once).
+   */
+  resolve(claimId: string, documentId: string, verdict: UploadVerdict, at: string): Promise<ClaimDocument | undefined>;
+  get(claimId: string, documentId: string): Promise<ClaimDocument | undefined>;
+  list(claimId: string): Promise<ClaimDocument[]>;
+}
+
+/** The claim already holds the maximum number of documents. */
+export class DocumentLimitError extends Error {
+  override readonly name = 'DocumentLimitError';
+  constructor(readonly limit: number) {
+    super(`A claim can hold at most ${limit} documents.`);
   }
 }

@@ -13,7 +13,7 @@ import type {
 } from 'aws-lambda';
 import type { BusinessCalendar } from '../domain/business-calendar.js';
 import type { Clock } from '../domain/clock.js';
-import type { ClaimStore } from '../domain/ports.js';
+import type { ClaimStore, DocumentStore } from '../domain/ports.js';
 import { claimOperations, type Operation } from './claim-operations.js';
 import { createCursorCodec } from './cursor.js';
 import { makeIdempotentOperation } from './idempotency.js';
@@ -24,6 +24,7 @@ import { type OperationId, ROUTES, routeKey } from './routes.js';
 
 export interface ApiDeps {
   store: ClaimStore;
+  documents: DocumentStore;
   clock: Clock;
   calendar: BusinessCalendar;
   /** HMAC key for list cursors (≥ 32 characters). */
