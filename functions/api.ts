@@ -2,6 +2,7 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { readConfig } from './config.js';
 import { buildApiHandler } from './http/api-handler.js';
+import { lambdaObservability } from './observability.js';
 import { createApiDeps } from './wiring.js';
 
 const config = readConfig();
@@ -22,6 +23,7 @@ export const handler = buildApiHandler(
     tableName: config.TABLE_NAME,
     idempotencyTableName: config.IDEMPOTENCY_TABLE_NAME,
     cursorSecret: await cursorSecret(),
+    ...lambdaObservability(),
     businessCalendar: {
       country: config.BUSINESS_CALENDAR_COUNTRY,
       timeZone: config.BUSINESS_CALENDAR_TIME_ZONE,

@@ -5,6 +5,8 @@
 
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { Logger } from '@aws-lambda-powertools/logger';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
+import type { Tracer } from '@aws-lambda-powertools/tracer';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbClaimStore } from './adapters/dynamodb-claim-store.js';
@@ -12,6 +14,7 @@ import { DynamoDbDocumentStore } from './adapters/dynamodb-document-store.js';
 import { type BusinessCalendarConfig, createBusinessCalendar } from './domain/business-calendar.js';
 import { type Clock, systemClock } from './domain/clock.js';
 import type { ApiDeps } from './http/api-handler.js';
+import { SERVICE_NAME } from './observability.js';
 
 export interface ServiceSettings {
   tableName: string;
@@ -24,6 +27,8 @@ export interface ServiceSettings {
   clock?: Clock;
   businessCalendar?: Partial<BusinessCalendarConfig>;
   logger?: Logger;
+  metrics?: Metrics;
+  tracer?: Tracer;
   /** Pre-built client, e.g. with fault-injection middleware in tests. */
   dynamoDbClient?: DynamoDBClient;
 }
@@ -67,6 +72,8 @@ export function createApiDeps(settings: ServiceSettings): ApiDeps {
     clock: settings.clock ?? systemClock,
     calendar: createBusinessCalendar(settings.businessCalendar),
     cursorSecret: settings.cursorSecret,
-    logger: settings.logger ?? new Logger({ serviceName: 'cpor-claims' }),
+    logger: settings.logger ?? new Logger({ serviceName: SERVICE_NAME }),
+    ...(settings.metrics && { metrics: settings.metrics }),
+    ...(settings.tracer && { tracer: settings.tracer }),
   };
 }

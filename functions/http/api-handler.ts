@@ -5,6 +5,11 @@
 import { randomUUID } from 'node:crypto';
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import type { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import type { Tracer } from '@aws-lambda-powertools/tracer';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type {
   APIGatewayProxyEventV2WithJWTAuthorizer,
@@ -30,6 +35,10 @@ export interface ApiDeps {
   /** HMAC key for list cursors (≥ 32 characters). */
   cursorSecret: string;
   logger: Logger;
+  /** EMF metrics (Lambda); absent locally. */
+  metrics?: Metrics;
+  /** X-Ray (Lambda); absent locally. */
+  tracer?: Tracer;
   /** Where `Idempotency-Key` records live; without it POST routes ignore the header. */
   idempotencyStore?: BasePersistenceLayer;
   newId?: () => string;
@@ -52,6 +61,7 @@ function operations(deps: ApiDeps): Record<OperationId, Operation> {
 export function buildApiHandler(deps: ApiDeps): ApiHandler {
   const byOperation = operations(deps);
   const { idempotencyStore } = deps;
+  const operationIdOf = new Map(ROUTES.map((route) => [routeKey(route), route.operationId]));
   const byRouteKey = new Map<string, (event: ApiEvent, context: Context) => Promise<ApiResult>>(
     ROUTES.filter((route) => route.function === 'api').map((route) => {
       const operation = byOperation[route.operationId];
@@ -62,7 +72,26 @@ export function buildApiHandler(deps: ApiDeps): ApiHandler {
       return [routeKey(route), serve];
     }),
   );
-  return middy<ApiEvent, ApiResult, Error, Context>()
+  const handler = middy<ApiEvent, ApiResult, Error, Context>();
+  if (deps.tracer) handler.use(captureLambdaHandler(deps.tracer, { captureResponse: false }));
+  if (deps.metrics) handler.use(logMetrics(deps.metrics));
+  return handler
+    .use(injectLambdaContext(deps.logger, { resetKeys: true }))
+    .use({
+      // Every log line of a request carries its API Gateway request id and, if any, the claim id.
+      before: async (request) => {
+        deps.logger.setCorrelationId(request.event.requestContext?.requestId);
+        const claimId = request.event.pathParameters?.id;
+        if (claimId) deps.logger.appendKeys({ claimId });
+      },
+      after: async (request) => {
+        const status = request.response?.statusCode ?? 0;
+        if (deps.metrics && request.event.requestContext?.http?.method !== 'GET' && status < 300) {
+          deps.metrics.addDimensions({ operation: operationIdOf.get(request.event.routeKey) ?? 'unknown' });
+          deps.metrics.addMetric('ClaimCommands', MetricUnit.Count, 1);
+        }
+      },
+    })
     .use({
       onError: async (request) => {
         const response = problemResponse(request.error);
