@@ -1,0 +1,114 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoDbClaimStore } from '../../functions/adapters/dynamodb-claim-store.js';
+import { createBusinessCalendar } from '../../functions/domain/business-calendar.js';
+import type { Actor, ClaimDraft } from '../../functions/domain/claim.js';
+import { ManualClock } from '../../functions/domain/clock.js';
+import { verifyHistoryChain } from '../../functions/domain/history.js';
+import { applyAction, createClaim } from '../../functions/domain/lifecycle.js';
+import type { ClaimRecord } from '../../functions/domain/ports.js';
+import { expireDeadline, timerExecutionName } from '../../functions/use-cases/expire-deadline.js';
+import { createDocumentClient } from '../../functions/wiring.js';
+import { createTestTable, type TestTable } from '../support/dynamodb.js';
+
+const calendar = createBusinessCalendar();
+const partner: Extract<Actor, { kind: 'partner' }> = { kind: 'partner', sub: 'alice', partnerId: 'p-1' };
+const reviewer: Actor = { kind: 'reviewer', sub: 'rita' };
+const draft: ClaimDraft = {
+  name: 'Timer test',
+  customer: {
+    tenantId: '8f0c2a5e-4b1d-4c3e-9a7f-1e2d3c4b5a69',
+    domain: 'contoso.com',
+    contact: { name: 'C', email: 'c@contoso.com' },
+  },
+  partner: { mpnId: '1234567', contact: { name: 'P', email: 'p@fabrikam.com' } },
+  activity: 'preSales',
+  products: [{ family: 'microsoft365', workload: 'Teams' }],
+};
+
+describe('expire-deadline against DynamoDB Local', () => {
+  let table: TestTable;
+  let store: DynamoDbClaimStore;
+  // Thursday 2026-11-19 09:00 in Los Angeles: 5 business days later spans Thanksgiving.
+  const clock = new ManualClock('2026-11-19T17:00:00.000Z');
+  const deps = () => ({ store, clock, calendar });
+
+  beforeAll(async () => {
+    table = await createTestTable('expire');
+    store = new DynamoDbClaimStore(createDocumentClient(table.client), table.tableName);
+  });
+  afterAll(async () => table?.destroy());
+
+  async function claimAwaitingPartner(id: string): Promise<ClaimRecord> {
+    const ctx = () => ({ now: clock.now(), calendar });
+    const created = createClaim({ id, draft, actor: partner }, ctx());
+    let record = await store.create({
+      claim: created.claim,
+      entry: { ...created.record, version: 1 },
+      effects: [],
+      actor: partner,
+      at: clock.now().toISOString(),
+    });
+    for (const [action, actor] of [
+      [{ type: 'submit', availableDocuments: 1, conflictingClaimIds: [] }, partner],
+      [{ type: 'startReview' }, reviewer],
+      [{ type: 'requestInfo', reasons: ['missingAllPoe'], comment: 'Add the SOW' }, reviewer],
+    ] as const) {
+      const t = applyAction(record.claim, action as never, actor, ctx());
+      record = await store.update(record, {
+        claim: t.claim,
+        entry: { ...t.record, version: t.claim.version },
+        effects: t.effects,
+        actor,
+        at: clock.now().toISOString(),
+      });
+    }
+    return record;
+  }
+
+  it('auto-rejects a silent partner once, and a repeated or late timer changes nothing more', async () => {
+    const record = await claimAwaitingPartner('timer-1');
+    const dueAt = record.claim.deadlines.partnerResponseBy as string;
+    // Fri 20, Mon 23, Tue 24, Wed 25 and — skipping the weekend and Thanksgiving (Thu 26) — Fri 27 Nov.
+    expect(dueAt).toBe('2026-11-27T17:00:00.000Z');
+    const input = {
+      claimId: 'timer-1',
+      deadline: 'partnerResponseBy' as const,
+      dueAt,
+      version: record.claim.version,
+    };
+
+    clock.set('2026-11-27T16:59:59.000Z');
+    expect(await expireDeadline(deps(), input)).toEqual({ applied: false, reason: 'stale' });
+
+    clock.set('2026-11-27T18:30:00.000Z'); // the timer fired late
+    const first = await expireDeadline(deps(), input);
+    expect(first).toMatchObject({ applied: true, status: 'rejected' });
+    const again = await expireDeadline(deps(), input);
+    expect(again).toEqual({ applied: false, reason: 'stale' });
+
+    const after = await store.get('timer-1');
+    expect(after?.claim.rejection).toMatchObject({ reason: 'noPartnerResponse', final: false });
+    expect(after?.claim.deadlines.disputeBy).toBeDefined();
+    const history = await store.history('timer-1');
+    expect(history.filter((e) => e.type === 'deadlineExpired')).toHaveLength(1);
+    expect(verifyHistoryChain(history)).toEqual({ valid: true });
+  });
+
+  it('ignores a timer for a claim that no longer exists', async () => {
+    const outcome = await expireDeadline(deps(), {
+      claimId: 'missing',
+      deadline: 'disputeBy',
+      dueAt: '2026-01-01T00:00:00.000Z',
+      version: 1,
+    });
+    expect(outcome).toEqual({ applied: false, reason: 'claimNotFound' });
+  });
+
+  it('names executions by claim, deadline and version within Step Functions limits', () => {
+    const name = timerExecutionName({ claimId: 'c:1/é', deadline: 'consentEndsAt', version: 7 });
+    expect(name).toBe('c_1__-consentEndsAt-v7');
+    expect(timerExecutionName({ claimId: 'x'.repeat(100), deadline: 'disputeBy', version: 1 })).toHaveLength(
+      80,
+    );
+  });
+});
