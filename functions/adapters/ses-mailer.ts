@@ -1,0 +1,31 @@
+/** Emails through Amazon SES (`SendEmail`, plain-text and HTML parts). */
+import { type SESClient, SendEmailCommand } from '@aws-sdk/client-ses';
+import type { RenderedEmail } from '../emails/templates.js';
+import type { Mailer } from '../use-cases/relay-outbox.js';
+
+export class SesMailer implements Mailer {
+  constructor(
+    private readonly client: SESClient,
+    private readonly sender: string,
+    private readonly configurationSetName?: string,
+  ) {}
+
+  async send(email: RenderedEmail): Promise<void> {
+    await this.client.send(
+      new SendEmailCommand({
+        Source: this.sender,
+        // The bare address only: display names are claim data, and headers are no place for it.
+        Destination: { ToAddresses: [email.to.email] },
+        Message: {
+          Subject: { Data: email.subject, Charset: 'UTF-8' },
+          Body: {
+            Text: { Data: email.text, Charset: 'UTF-8' },
+            Html: { Data: email.html, Charset: 'UTF-8' },
+          },
+        },
+        ...(this.configurationSetName && { ConfigurationSetName: this.configurationSetName }),
+        Tags: [{ Name: 'template', Value: email.template }],
+      }),
+    );
+  }
+}

@@ -1,0 +1,198 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { SESClient } from '@aws-sdk/client-ses';
+import type { DynamoDBStreamEvent } from 'aws-lambda';
+import sesLocal from 'aws-ses-v2-local';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ConsentTokens } from '../../functions/adapters/consent-tokens.js';
+import { DynamoDbClaimStore } from '../../functions/adapters/dynamodb-claim-store.js';
+import { DynamoDbEmailLedger } from '../../functions/adapters/dynamodb-email-ledger.js';
+import { buildRelayHandler } from '../../functions/adapters/dynamodb-stream-relay.js';
+import { SesMailer } from '../../functions/adapters/ses-mailer.js';
+import { createBusinessCalendar } from '../../functions/domain/business-calendar.js';
+import type { Actor, ClaimDraft } from '../../functions/domain/claim.js';
+import { ManualClock } from '../../functions/domain/clock.js';
+import { applyAction, type ClaimAction, createClaim } from '../../functions/domain/lifecycle.js';
+import type { ClaimRecord } from '../../functions/domain/ports.js';
+import type { TimerInput } from '../../functions/use-cases/expire-deadline.js';
+import { createDocumentClient } from '../../functions/wiring.js';
+import { LocalEventLog } from '../../infra/local/local-event-log.js';
+import { type StreamPoller, startStreamPoller } from '../../infra/local/stream-poller.js';
+import { createTestTable, type TestTable } from '../support/dynamodb.js';
+
+const calendar = createBusinessCalendar();
+const partner: Extract<Actor, { kind: 'partner' }> = { kind: 'partner', sub: 'alice', partnerId: 'p-1' };
+const reviewer: Actor = { kind: 'reviewer', sub: 'rita' };
+const draft: ClaimDraft = {
+  name: 'Relay test',
+  customer: {
+    tenantId: '8f0c2a5e-4b1d-4c3e-9a7f-1e2d3c4b5a69',
+    domain: 'contoso.com',
+    contact: { name: 'Chris', email: 'chris@contoso.com' },
+  },
+  partner: { mpnId: '1234567', contact: { name: 'Pat', email: 'pat@fabrikam.com' } },
+  activity: 'preSales',
+  products: [{ family: 'microsoft365', workload: 'Teams' }],
+};
+
+interface StoredEmail {
+  destination: { to: string[] };
+  subject: string;
+  body: { text: string; html: string };
+}
+
+describe('outbox relay: DynamoDB Local stream → SES (aws-ses-v2-local), timers, events', () => {
+  let table: TestTable;
+  let store: DynamoDbClaimStore;
+  let ses: Server;
+  let sesUrl: string;
+  let poller: StreamPoller;
+  let sesFailuresToInject = 0;
+  const clock = new ManualClock('2026-11-24T17:00:00.000Z');
+  // Step Functions has no local API endpoint; timer starts are recorded at the port here and
+  // executed by the local Step Functions runner elsewhere. Names are what makes a start unique.
+  const timerStarts: TimerInput[] = [];
+  const events = new LocalEventLog();
+  let consentTokens: ConsentTokens;
+  let relay: ReturnType<typeof buildRelayHandler>;
+  let seen: DynamoDBStreamEvent[] = [];
+
+  beforeAll(async () => {
+    table = await createTestTable('relay');
+    const documentClient = createDocumentClient(table.client);
+    store = new DynamoDbClaimStore(documentClient, table.tableName);
+    ses = await sesLocal({ host: '127.0.0.1', port: 0 });
+    sesUrl = `http://127.0.0.1:${(ses.address() as AddressInfo).port}`;
+    const sesClient = new SESClient({
+      endpoint: sesUrl,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'l', secretAccessKey: 'l' },
+    });
+    // SES failure injected at the SDK middleware stack: the emulator cannot fail on demand.
+    sesClient.middlewareStack.add(
+      (next) => async (args) => {
+        if (sesFailuresToInject > 0) {
+          sesFailuresToInject--;
+          throw Object.assign(new Error('Injected SES throttling'), { name: 'Throttling' });
+        }
+        return next(args);
+      },
+      { step: 'initialize', name: 'injectSesFailure' },
+    );
+    consentTokens = new ConsentTokens(
+      documentClient,
+      table.tableName,
+      'x'.repeat(40),
+      'https://claims.example.com',
+    );
+    relay = buildRelayHandler({
+      timers: { start: async (input) => void timerStarts.push(input) },
+      mailer: new SesMailer(sesClient, 'no-reply@claims.example.com'),
+      ledger: new DynamoDbEmailLedger(documentClient, table.tableName),
+      publisher: events,
+      consentLinks: consentTokens,
+      logger: new Logger({ serviceName: 'test', logLevel: 'SILENT' }),
+    });
+    poller = await startStreamPoller({
+      endpoint: table.endpoint,
+      tableName: table.tableName,
+      handler: async (event) => {
+        seen.push(event);
+        return relay(event);
+      },
+      idleMs: 50,
+    });
+  });
+  afterAll(async () => {
+    await poller?.stop();
+    await new Promise((resolve) => ses?.close(resolve));
+    await table?.destroy();
+  });
+  beforeEach(async () => {
+    await fetch(`${sesUrl}/clear-store`, { method: 'POST' });
+    seen = [];
+  });
+
+  const inbox = async () =>
+    ((await (await fetch(`${sesUrl}/store`)).json()) as { emails: StoredEmail[] }).emails;
+
+  async function walk(id: string, steps: [ClaimAction, Actor][]): Promise<ClaimRecord> {
+    const ctx = () => ({ now: clock.now(), calendar });
+    const created = createClaim({ id, draft, actor: partner }, ctx());
+    let record = await store.create({
+      claim: created.claim,
+      entry: { ...created.record, version: 1 },
+      effects: [],
+      actor: partner,
+      at: clock.now().toISOString(),
+    });
+    for (const [action, actor] of steps) {
+      const t = applyAction(record.claim, action, actor, ctx());
+      record = await store.update(record, {
+        claim: t.claim,
+        entry: { ...t.record, version: t.claim.version },
+        effects: t.effects,
+        actor,
+        at: clock.now().toISOString(),
+      });
+    }
+    return record;
+  }
+  const toApproval: [ClaimAction, Actor][] = [
+    [{ type: 'submit', availableDocuments: 1, conflictingClaimIds: [] }, partner],
+    [{ type: 'startReview' }, reviewer],
+    [{ type: 'approve' }, reviewer],
+  ];
+
+  it('sends the consent email once with a working opt-out link, arms the timers and publishes the events', async () => {
+    const record = await walk('relay-1', toApproval);
+    await poller.drain();
+
+    const emails = await inbox();
+    expect(emails).toHaveLength(1);
+    expect(emails[0]?.destination.to).toEqual(['chris@contoso.com']);
+    const link = /https:\/\/claims\.example\.com\/consent\/([A-Za-z0-9_-]{43})/.exec(
+      emails[0]?.body.text ?? '',
+    );
+    expect(link).not.toBeNull();
+    const token = await consentTokens.lookup(link?.[1] as string);
+    expect(token).toMatchObject({ claimId: 'relay-1', endsAt: record.claim.consent?.endsAt });
+
+    expect(timerStarts.filter((t) => t.claimId === 'relay-1').map((t) => t.deadline)).toEqual([
+      'reviewStartBy',
+      'decisionBy',
+      'consentEndsAt',
+    ]);
+    expect(events.events.filter((e) => e.claimId === 'relay-1').map((e) => e.detailType)).toEqual([
+      'ClaimSubmitted',
+      'ClaimApproved',
+    ]);
+  });
+
+  it('does nothing twice when the stream delivers a record again', async () => {
+    await walk('relay-2', toApproval);
+    await poller.drain();
+    const batches = seen;
+    expect(await inbox()).toHaveLength(1);
+    const eventsBefore = events.events.length;
+    for (const batch of batches) expect(await relay(batch)).toEqual({ batchItemFailures: [] });
+    expect(await inbox()).toHaveLength(1);
+    expect(events.events.length).toBe(eventsBefore);
+  });
+
+  it('retries after an SES failure and then sends the email exactly once', async () => {
+    sesFailuresToInject = 1;
+    await walk('relay-3', [
+      ...toApproval.slice(0, 2),
+      [{ type: 'reject', reason: 'insufficientPoe', comment: 'Unsigned SOW' }, reviewer],
+    ]);
+    await poller.drain();
+    await poller.drain();
+    const emails = await inbox();
+    expect(sesFailuresToInject).toBe(0);
+    expect(emails).toHaveLength(1);
+    expect(emails[0]?.destination.to).toEqual(['pat@fabrikam.com']);
+    expect(emails[0]?.body.text).toContain('Unsigned SOW');
+  });
+});
