@@ -1,9 +1,6 @@
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { SESClient } from '@aws-sdk/client-ses';
 import type { DynamoDBStreamEvent } from 'aws-lambda';
-import sesLocal from 'aws-ses-v2-local';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ConsentTokens } from '../../functions/adapters/consent-tokens.js';
 import { DynamoDbClaimStore } from '../../functions/adapters/dynamodb-claim-store.js';
@@ -18,6 +15,7 @@ import type { ClaimRecord } from '../../functions/domain/ports.js';
 import type { TimerInput } from '../../functions/use-cases/expire-deadline.js';
 import { createDocumentClient } from '../../functions/wiring.js';
 import { LocalEventLog } from '../../infra/local/local-event-log.js';
+import { type LocalSes, startLocalSes } from '../../infra/local/ses-local.js';
 import { type StreamPoller, startStreamPoller } from '../../infra/local/stream-poller.js';
 import { createTestTable, type TestTable } from '../support/dynamodb.js';
 
@@ -45,7 +43,7 @@ interface StoredEmail {
 describe('outbox relay: DynamoDB Local stream → SES (aws-ses-v2-local), timers, events', () => {
   let table: TestTable;
   let store: DynamoDbClaimStore;
-  let ses: Server;
+  let ses: LocalSes;
   let sesUrl: string;
   let poller: StreamPoller;
   let sesFailuresToInject = 0;
@@ -62,8 +60,8 @@ describe('outbox relay: DynamoDB Local stream → SES (aws-ses-v2-local), timers
     table = await createTestTable('relay');
     const documentClient = createDocumentClient(table.client);
     store = new DynamoDbClaimStore(documentClient, table.tableName);
-    ses = await sesLocal({ host: '127.0.0.1', port: 0 });
-    sesUrl = `http://127.0.0.1:${(ses.address() as AddressInfo).port}`;
+    ses = await startLocalSes();
+    sesUrl = ses.url;
     const sesClient = new SESClient({
       endpoint: sesUrl,
       region: 'us-east-1',
@@ -106,7 +104,7 @@ describe('outbox relay: DynamoDB Local stream → SES (aws-ses-v2-local), timers
   });
   afterAll(async () => {
     await poller?.stop();
-    await new Promise((resolve) => ses?.close(resolve));
+    await ses?.stop();
     await table?.destroy();
   });
   beforeEach(async () => {
