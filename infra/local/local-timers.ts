@@ -1,0 +1,122 @@
+/**
+ * Local Step Functions for the claim timers: the same `statemachines/claim-timer.asl.json`
+ * that CDK deploys, run by aws-local-stepfunctions with its Lambda task overridden by the
+ * local expire-deadline handler. Wait states follow the virtual clock instead of real time:
+ * a timer's execution runs (with its Wait overridden to 0) once the clock has passed `dueAt`.
+ *
+ * Pending timers are in memory, keyed like the cloud's execution names; after a restart
+ * they are re-armed from the table's live deadlines (`rearmFromTable`), so none is lost.
+ */
+import { readFileSync } from 'node:fs';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { StateMachine } from 'aws-local-stepfunctions';
+import type { Claim, DeadlineKind } from '../../functions/domain/claim.js';
+import type { Clock } from '../../functions/domain/clock.js';
+import { LIVE_DEADLINES } from '../../functions/domain/lifecycle.js';
+import { type TimerInput, timerExecutionName } from '../../functions/use-cases/expire-deadline.js';
+import type { TimerScheduler } from '../../functions/use-cases/relay-outbox.js';
+
+export const CLAIM_TIMER_ASL = new URL('../../statemachines/claim-timer.asl.json', import.meta.url);
+const LOCAL_EXPIRE_FUNCTION_ARN =
+  'arn:aws:lambda:us-east-1:000000000000:function:cpor-claims-local-expire-deadline';
+
+/** The ASL with its CDK substitutions filled in, as `DefinitionBody.fromFile` does in the cloud. */
+export function claimTimerDefinition(substitutions: Record<string, string>): unknown {
+  const text = readFileSync(CLAIM_TIMER_ASL, 'utf8').replace(/\$\{(\w+)\}/g, (whole, name: string) => {
+    const value = substitutions[name];
+    if (value === undefined) throw new Error(`No substitution for ${whole} in claim-timer.asl.json`);
+    return value;
+  });
+  return JSON.parse(text);
+}
+
+export type ExpireHandler = (input: TimerInput) => Promise<unknown>;
+
+export interface LocalTimers extends TimerScheduler {
+  /** Timers armed and not yet fired, soonest first. */
+  pending(): TimerInput[];
+  /** Runs every timer due at `now`; returns how many executions ran. Failures are logged and kept. */
+  fireDue(): Promise<number>;
+  /** Arms the timers of every live deadline in the table (local only: a Scan). */
+  rearmFromTable(client: DynamoDBClient, tableName: string): Promise<number>;
+}
+
+export function createLocalTimers(options: {
+  clock: Clock;
+  expire: ExpireHandler;
+  onError?: (error: unknown, timer: TimerInput) => void;
+}): LocalTimers {
+  const machine = new StateMachine(
+    claimTimerDefinition({ ExpireDeadlineFunctionArn: LOCAL_EXPIRE_FUNCTION_ARN }) as never,
+  );
+  const timers = new Map<string, TimerInput>();
+  /** Same claim, deadline and due time: one timer, however often it is started or re-armed. */
+  const keyOf = (t: TimerInput) => `${t.claimId}|${t.deadline}|${t.dueAt}`;
+  const started = new Set<string>();
+
+  const start = async (input: TimerInput) => {
+    const name = timerExecutionName(input);
+    if (started.has(name) || timers.has(keyOf(input))) return;
+    started.add(name);
+    timers.set(keyOf(input), input);
+  };
+
+  return {
+    start,
+    pending: () => [...timers.values()].sort((a, b) => a.dueAt.localeCompare(b.dueAt)),
+    async fireDue() {
+      const now = options.clock.now().getTime();
+      const due = [...timers.values()]
+        .filter((t) => Date.parse(t.dueAt) <= now)
+        .sort((a, b) => a.dueAt.localeCompare(b.dueAt));
+      for (const timer of due) {
+        const execution = machine.run(timer as never, {
+          overrides: {
+            taskResourceLocalHandlers: {
+              ExpireDeadline: async (input) => (await options.expire(input as never)) as never,
+            },
+            // The virtual clock already passed dueAt: waiting in real time would add nothing.
+            waitTimeOverrides: { WaitUntilDue: 0 },
+            retryIntervalOverrides: { ExpireDeadline: 0 },
+          },
+        });
+        try {
+          await execution.result;
+          timers.delete(keyOf(timer));
+        } catch (error) {
+          // The machine's Catch ends in a Fail state: like the cloud alarm, report and keep it armed.
+          options.onError?.(error, timer);
+        }
+      }
+      return due.length;
+    },
+    async rearmFromTable(client, tableName) {
+      const documents = DynamoDBDocumentClient.from(client);
+      let armed = 0;
+      let start: Record<string, unknown> | undefined;
+      do {
+        const page = await documents.send(
+          new ScanCommand({
+            TableName: tableName,
+            FilterExpression: '#type = :claim',
+            ExpressionAttributeNames: { '#type': 'type' },
+            ExpressionAttributeValues: { ':claim': 'claim' },
+            ExclusiveStartKey: start,
+          }),
+        );
+        for (const item of page.Items ?? []) {
+          const claim = item.data as Claim;
+          for (const deadline of LIVE_DEADLINES[claim.status] as DeadlineKind[]) {
+            const dueAt = claim.deadlines[deadline];
+            if (!dueAt) continue;
+            await this.start({ claimId: claim.id, deadline, dueAt, version: claim.version });
+            armed++;
+          }
+        }
+        start = page.LastEvaluatedKey;
+      } while (start);
+      return armed;
+    },
+  };
+}
