@@ -1,0 +1,76 @@
+/**
+ * The consent Lambda: `GET /consent/{token}` shows the claim (changes nothing, since mail
+ * scanners prefetch links); `POST /consent/{token}` with `decision=deny` rejects it.
+ * Unknown token → 404 page; window over or already used → 410 page.
+ */
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { type ConsentDeps, denyConsent, viewConsent } from '../use-cases/consent.js';
+import {
+  CONSENT_PAGE_HEADERS,
+  consentBadRequestPage,
+  consentClosedPage,
+  consentDeniedPage,
+  consentOpenPage,
+  consentUnknownPage,
+} from './consent-pages.js';
+
+export type ConsentHandler = (
+  event: APIGatewayProxyEventV2,
+  context: Context,
+) => Promise<APIGatewayProxyStructuredResultV2>;
+
+const html = (statusCode: number, body: string): APIGatewayProxyStructuredResultV2 => ({
+  statusCode,
+  headers: CONSENT_PAGE_HEADERS,
+  body,
+});
+
+/** The form's body: `decision=deny`, nothing else (urlencoded, possibly base64 from API Gateway). */
+function isDenyForm(event: APIGatewayProxyEventV2): boolean {
+  const raw = event.isBase64Encoded
+    ? Buffer.from(event.body ?? '', 'base64').toString('utf8')
+    : (event.body ?? '');
+  if (raw.length > 1024) return false;
+  const form = new URLSearchParams(raw);
+  return form.get('decision') === 'deny' && [...form.keys()].every((key) => key === 'decision');
+}
+
+export function buildConsentHandler(deps: ConsentDeps & { logger: Logger }): ConsentHandler {
+  return middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Error, Context>()
+    .use(injectLambdaContext(deps.logger, { resetKeys: true }))
+    .use({
+      onError: async (request) => {
+        deps.logger.error('Consent page failed', { error: request.error as Error });
+        request.response = html(
+          500,
+          consentBadRequestPage().replace('Request not understood', 'Something went wrong'),
+        );
+      },
+    })
+    .handler(async (event) => {
+      const token = event.pathParameters?.token ?? '';
+      if (event.requestContext.http.method === 'POST') {
+        if (!isDenyForm(event)) return html(400, consentBadRequestPage());
+        const outcome = await denyConsent(deps, token);
+        if (outcome.kind === 'denied') {
+          deps.logger.info('Customer denied the association', { claimId: outcome.claim.id });
+          return html(200, consentDeniedPage(outcome.claim));
+        }
+        if (outcome.kind === 'closed') return html(410, consentClosedPage(outcome.reason));
+        // `open` cannot come back from a deny; anything else is an unknown token.
+        return html(404, consentUnknownPage());
+      }
+      const state = await viewConsent(deps, token);
+      switch (state.kind) {
+        case 'open':
+          return html(200, consentOpenPage(state.claim, state.endsAt));
+        case 'unknown':
+          return html(404, consentUnknownPage());
+        case 'closed':
+          return html(410, consentClosedPage(state.reason));
+      }
+    });
+}
