@@ -9,12 +9,15 @@ import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Tracer } from '@aws-lambda-powertools/tracer';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ConsentTokenReader, ConsentTokens } from './adapters/consent-tokens.js';
 import { DynamoDbClaimStore } from './adapters/dynamodb-claim-store.js';
 import { DynamoDbDocumentStore } from './adapters/dynamodb-document-store.js';
+import { DynamoDbEmailLedger } from './adapters/dynamodb-email-ledger.js';
 import { type BusinessCalendarConfig, createBusinessCalendar } from './domain/business-calendar.js';
 import { type Clock, systemClock } from './domain/clock.js';
 import type { ApiDeps } from './http/api-handler.js';
 import { SERVICE_NAME } from './observability.js';
+import type { EventPublisher, Mailer, TimerScheduler } from './use-cases/relay-outbox.js';
 
 export interface ServiceSettings {
   tableName: string;
@@ -23,7 +26,8 @@ export interface ServiceSettings {
   /** Endpoint override for DynamoDB Local; unset in the cloud. */
   dynamoDbEndpoint?: string;
   region?: string;
-  cursorSecret: string;
+  /** The list cursors' HMAC key (API only). */
+  cursorSecret?: string;
   clock?: Clock;
   businessCalendar?: Partial<BusinessCalendarConfig>;
   logger?: Logger;
@@ -57,6 +61,7 @@ export function createDocumentClient(client: DynamoDBClient): DynamoDBDocumentCl
 }
 
 export function createApiDeps(settings: ServiceSettings): ApiDeps {
+  if (!settings.cursorSecret) throw new Error('The API needs a cursor secret.');
   const client = createDynamoDbClient(settings);
   const documentClient = createDocumentClient(client);
   const store = new DynamoDbClaimStore(documentClient, settings.tableName);
@@ -75,5 +80,53 @@ export function createApiDeps(settings: ServiceSettings): ApiDeps {
     logger: settings.logger ?? new Logger({ serviceName: SERVICE_NAME }),
     ...(settings.metrics && { metrics: settings.metrics }),
     ...(settings.tracer && { tracer: settings.tracer }),
+  };
+}
+
+/** The expire-deadline function's ports (also used by the local timer runner). */
+export function createTimerDeps(settings: ServiceSettings) {
+  const client = createDynamoDbClient(settings);
+  return {
+    store: new DynamoDbClaimStore(createDocumentClient(client), settings.tableName),
+    clock: settings.clock ?? systemClock,
+    calendar: createBusinessCalendar(settings.businessCalendar),
+  };
+}
+
+/** The consent pages' ports. */
+export function createConsentDeps(settings: ServiceSettings) {
+  const documentClient = createDocumentClient(createDynamoDbClient(settings));
+  return {
+    tokens: new ConsentTokenReader(documentClient, settings.tableName),
+    store: new DynamoDbClaimStore(documentClient, settings.tableName),
+    clock: settings.clock ?? systemClock,
+    calendar: createBusinessCalendar(settings.businessCalendar),
+    logger: settings.logger ?? new Logger({ serviceName: SERVICE_NAME }),
+  };
+}
+
+export interface RelaySettings extends ServiceSettings {
+  consentSecret: string;
+  publicBaseUrl: string;
+  timers: TimerScheduler;
+  mailer: Mailer;
+  publisher: EventPublisher;
+}
+
+/** The outbox relay's ports; the timer, mail and event adapters differ between cloud and local. */
+export function createRelayDeps(settings: RelaySettings) {
+  const documentClient = createDocumentClient(createDynamoDbClient(settings));
+  return {
+    timers: settings.timers,
+    mailer: settings.mailer,
+    publisher: settings.publisher,
+    ledger: new DynamoDbEmailLedger(documentClient, settings.tableName),
+    consentLinks: new ConsentTokens(
+      documentClient,
+      settings.tableName,
+      settings.consentSecret,
+      settings.publicBaseUrl,
+    ),
+    logger: settings.logger ?? new Logger({ serviceName: SERVICE_NAME }),
   };
 }

@@ -22,14 +22,40 @@ const TOKEN_FORMAT = /^[A-Za-z0-9_-]{43}$/;
 export const hashConsentToken = (token: string) => createHash('sha256').update(token).digest('hex');
 const tokenKey = (hash: string) => ({ [KEY.partition]: `CONSENT#${hash}`, [KEY.sort]: 'CONSENT' });
 
-export class ConsentTokens implements ConsentLinks {
+/** Reads token records: all the consent page needs (it never issues tokens). */
+export class ConsentTokenReader {
   constructor(
-    private readonly client: DynamoDBDocumentClient,
-    private readonly tableName: string,
+    protected readonly client: DynamoDBDocumentClient,
+    protected readonly tableName: string,
+  ) {}
+
+  /** The record of a token, or `undefined` for a malformed or unknown one. */
+  async lookup(token: string): Promise<ConsentTokenRecord | undefined> {
+    if (!TOKEN_FORMAT.test(token)) return undefined;
+    const { Item } = await this.client.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: tokenKey(hashConsentToken(token)),
+        ConsistentRead: true,
+      }),
+    );
+    if (!Item) return undefined;
+    const { claimId, endsAt, issuedAt, eventId } = Item as ConsentTokenRecord;
+    return { claimId, endsAt, issuedAt, eventId };
+  }
+}
+
+/** Issues opt-out links for the relay's consent emails. */
+export class ConsentTokens extends ConsentTokenReader implements ConsentLinks {
+  constructor(
+    client: DynamoDBDocumentClient,
+    tableName: string,
     private readonly secret: string,
     /** e.g. `https://claims.example.com` — where `/consent/{token}` is served. */
     private readonly publicBaseUrl: string,
-  ) {}
+  ) {
+    super(client, tableName);
+  }
 
   async linkFor(event: OutboxEvent): Promise<string> {
     const endsAt = event.claim.consent?.endsAt;
@@ -50,20 +76,5 @@ export class ConsentTokens implements ConsentLinks {
       }),
     );
     return `${this.publicBaseUrl.replace(/\/$/, '')}/consent/${token}`;
-  }
-
-  /** The record of a token, or `undefined` for a malformed or unknown one. */
-  async lookup(token: string): Promise<ConsentTokenRecord | undefined> {
-    if (!TOKEN_FORMAT.test(token)) return undefined;
-    const { Item } = await this.client.send(
-      new GetCommand({
-        TableName: this.tableName,
-        Key: tokenKey(hashConsentToken(token)),
-        ConsistentRead: true,
-      }),
-    );
-    if (!Item) return undefined;
-    const { claimId, endsAt, issuedAt, eventId } = Item as ConsentTokenRecord;
-    return { claimId, endsAt, issuedAt, eventId };
   }
 }
