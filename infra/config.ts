@@ -6,6 +6,7 @@
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import Holidays from 'date-holidays';
 import { z } from 'zod';
+import { hasFunctionEntry } from './constructs/service-function.js';
 
 /** The context key that selects the stage (`--context stage=prod`). */
 export const STAGE_CONTEXT_KEY = 'stage';
@@ -89,6 +90,33 @@ export const stageConfigSchema = z.strictObject({
     /** Requests allowed in a burst. */
     burstLimit: z.number().int().positive(),
   }),
+  /**
+   * OAuth scopes required on every JWT route (the token needs at least one of them in `scope`
+   * or `scp`). Only for IdPs that issue scopes to the portals (Entra ID delegated permissions,
+   * Cognito resource-server scopes); absent: issuer and audience alone are checked.
+   */
+  jwtScopes: z
+    .array(z.string().regex(/^[\x21-\x7e]+$/, 'must be a scope name without spaces'))
+    .min(1, 'must name at least one scope (or leave the key out)')
+    .optional(),
+  /** Who receives the alarm notifications (an SNS email subscription to confirm once); absent: none. */
+  alarmEmail: z.email({ message: 'must be an email address' }).optional(),
+  /**
+   * Reserved concurrency per Lambda, keyed by entry name (`functions/<name>.ts`), e.g.
+   * `{ "api": 200 }`. Caps a runaway function and guarantees it that much; absent: the function
+   * shares the account's unreserved pool. Lambda refuses a reservation that leaves fewer than
+   * 100 unreserved executions, so keep it out of stages in new accounts (quota often 10).
+   */
+  reservedConcurrency: z
+    .record(z.string(), z.number().int().min(1, 'must be at least 1 (0 would stop the function)'))
+    .superRefine((reservations, ctx) => {
+      for (const name of Object.keys(reservations)) {
+        if (!/^[a-z][a-z0-9-]*$/.test(name) || !hasFunctionEntry(name)) {
+          ctx.addIssue({ code: 'custom', path: [name], message: `names no function (functions/${name}.ts)` });
+        }
+      }
+    })
+    .optional(),
 });
 
 export type StageConfig = z.infer<typeof stageConfigSchema>;

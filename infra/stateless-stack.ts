@@ -10,6 +10,7 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { ROUTES, type RouteDefinition, type RouteFunction } from '../functions/http/routes.js';
 import type { StageConfig } from './config.js';
+import { ServiceAlarms } from './constructs/service-alarms.js';
 import { hasFunctionEntry, ServiceFunction } from './constructs/service-function.js';
 import { ServiceHttpApi } from './constructs/service-http-api.js';
 
@@ -30,6 +31,13 @@ export interface StatelessStackProps extends StackProps {
    * @default ROUTES — the shared table of `functions/http/routes.ts`
    */
   readonly routes?: readonly RouteDefinition[];
+  /**
+   * SES configuration set the service sends with (from the stateful stack), for bounce and
+   * complaint alarms; see `ServiceAlarms.watchEmail`.
+   *
+   * @default - only the account-wide SES reputation alarms
+   */
+  readonly emailConfigurationSetName?: string;
 }
 
 /** What each HTTP function is for and which resources it may use (least privilege per function). */
@@ -71,6 +79,8 @@ export function routesByFunction(routes: readonly RouteDefinition[]): Map<RouteF
 }
 
 export class StatelessStack extends Stack {
+  /** Alarms, their topic and the dashboard; every `ServiceFunction` of this stack is watched. */
+  readonly alarms: ServiceAlarms;
   readonly api: ServiceHttpApi;
   /** The Lambda behind each `function` of the route table that has an entry file. */
   readonly functions: ReadonlyMap<RouteFunction, ServiceFunction>;
@@ -82,15 +92,24 @@ export class StatelessStack extends Stack {
     const { config, stage } = props;
     const routes = props.routes ?? ROUTES;
 
+    // First, so that every ServiceFunction created below registers itself with the alarms.
+    this.alarms = new ServiceAlarms(this, 'Alarms', {
+      namePrefix: `cpor-claims-${stage}`,
+      alarmEmail: config.alarmEmail,
+    });
+    this.alarms.watchEmail({ configurationSetName: props.emailConfigurationSetName });
+
     this.api = new ServiceHttpApi(this, 'Api', {
       apiName: `cpor-claims-${stage}`,
       jwtIssuer: config.jwtIssuer,
       jwtAudience: config.jwtAudience,
+      jwtScopes: config.jwtScopes,
       allowOrigins: config.portalOrigins,
       allowMethods: [...new Set(routes.map((r) => r.method))],
       throttle: config.throttling,
       accessLogRetention: config.logRetentionDays,
     });
+    this.alarms.watchHttpApi(this.api.api);
 
     const calendar = config.businessCalendar;
     const functions = new Map<RouteFunction, ServiceFunction>();
@@ -107,6 +126,7 @@ export class StatelessStack extends Stack {
         entryName: name,
         description: wiring.description,
         logRetention: config.logRetentionDays,
+        reservedConcurrentExecutions: config.reservedConcurrency?.[name],
         environment: {
           BUSINESS_CALENDAR_COUNTRY: calendar.country,
           BUSINESS_CALENDAR_TIME_ZONE: calendar.timeZone,
@@ -137,6 +157,14 @@ export class StatelessStack extends Stack {
     new CfnOutput(this, 'ApiUrl', {
       description: 'Base URL of the claims API',
       value: this.api.url,
+    });
+    new CfnOutput(this, 'AlarmTopicArn', {
+      description: 'SNS topic of every alarm (subscribe a pager or chat integration here)',
+      value: this.alarms.topic.topicArn,
+    });
+    new CfnOutput(this, 'DashboardUrl', {
+      description: 'The CloudWatch dashboard of the stage',
+      value: `https://console.aws.amazon.com/cloudwatch/home?region=${this.region}#dashboards/dashboard/${this.alarms.dashboard.dashboardName}`,
     });
   }
 }

@@ -24,6 +24,7 @@ import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { INDEXES } from '../../functions/adapters/table-schema.js';
+import { ServiceAlarms } from './service-alarms.js';
 
 /** The repository root: `functions/`, `package-lock.json` and `tsconfig.json` live here. */
 export const PROJECT_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -213,6 +214,9 @@ export class ServiceFunction extends Construct implements IGrantable {
           'Pinned to Node.js 22 on purpose: it is the version the project develops and tests on (the `node` devDependency), and middy 7 / vitest 5 require it. Move to a newer runtime together with that pin.',
       })),
     );
+
+    // Every function of a stack with alarms gets its error and throttle alarms and dashboard lines.
+    ServiceAlarms.of(this)?.watchFunction(this);
   }
 
   /**

@@ -62,6 +62,12 @@ export interface ServiceHttpApiProps {
   readonly jwtIssuer: string;
   /** Accepted audiences (`aud`) of access tokens. */
   readonly jwtAudience: readonly string[];
+  /**
+   * Scopes every JWT route requires (the token must carry at least one in `scope`/`scp`).
+   *
+   * @default - none: issuer and audience alone are checked
+   */
+  readonly jwtScopes?: readonly string[];
   /** Browser origins allowed by CORS; nothing else is. */
   readonly allowOrigins: readonly string[];
   /** Methods the CORS preflight allows (the route table's methods). */
@@ -91,9 +97,11 @@ export class ServiceHttpApi extends Construct {
   readonly stage: HttpStage;
   readonly jwtAuthorizer: HttpJwtAuthorizer;
   readonly accessLogs: LogGroup;
+  private readonly jwtScopes: readonly string[];
 
   constructor(scope: Construct, id: string, props: ServiceHttpApiProps) {
     super(scope, id);
+    this.jwtScopes = props.jwtScopes ?? [];
 
     this.jwtAuthorizer = new HttpJwtAuthorizer('JwtAuthorizer', props.jwtIssuer, {
       authorizerName: 'jwt',
@@ -140,8 +148,9 @@ export class ServiceHttpApi extends Construct {
   }
 
   /**
-   * Adds `route` with `integration`: `auth: 'jwt'` behind the JWT authorizer, `auth: 'none'`
-   * public (with the cdk-nag finding acknowledged, giving the route table as the reason).
+   * Adds `route` with `integration`: `auth: 'jwt'` behind the JWT authorizer (with the configured
+   * scopes), `auth: 'none'` public (with the cdk-nag finding acknowledged, giving the route table
+   * as the reason).
    */
   addRoute(route: RouteDefinition, integration: HttpRouteIntegration): HttpRoute[] {
     const authorizer: IHttpRouteAuthorizer =
@@ -151,6 +160,7 @@ export class ServiceHttpApi extends Construct {
       methods: [HttpMethod[route.method]],
       integration,
       authorizer,
+      ...(route.auth === 'jwt' && this.jwtScopes.length > 0 && { authorizationScopes: [...this.jwtScopes] }),
     });
     if (route.auth === 'none') {
       for (const added of routes) {

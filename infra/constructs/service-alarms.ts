@@ -1,0 +1,584 @@
+/**
+ * The service's alarms, their notification topic and its one CloudWatch dashboard, with the
+ * thresholds fixed once. Each resource kind is watched through one method (`watchFunction`,
+ * `watchHttpApi`, `watchQueue`, `watchStateMachine`, `watchEmail`), so a function, queue or
+ * machine added later gets the same alarms and dashboard lines by one call; a `ServiceFunction`
+ * created in a stack that already has `ServiceAlarms` is watched without any call at all.
+ *
+ * Every alarm's description says what it means and what to do: it is the body of the
+ * notification email, and the README's runbook repeats it.
+ */
+import { ArnFormat, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import type { IHttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
+import {
+  Alarm,
+  ComparisonOperator,
+  Dashboard,
+  GraphWidget,
+  type IMetric,
+  type IWidget,
+  MathExpression,
+  Metric,
+  Row,
+  SearchExpression,
+  TextWidget,
+  TreatMissingData,
+} from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct, type IConstruct } from 'constructs';
+
+/** The namespace the functions' Powertools Metrics write to (`functions/observability.ts`). */
+export const DEFAULT_METRICS_NAMESPACE = 'CporClaims';
+
+/** The dimension a configuration set's CloudWatch event destination must publish SES events with. */
+export const SES_CONFIGURATION_SET_DIMENSION = 'ses:configuration-set';
+
+const FIVE_MINUTES = Duration.minutes(5);
+
+/** A watched Lambda: what `ServiceAlarms.watchFunction` accepts (a `ServiceFunction` fits). */
+export interface WatchableFunction extends IConstruct {
+  readonly function: IFunction;
+}
+
+export interface ServiceAlarmsProps {
+  /** Prefix of every alarm name and the dashboard name, e.g. `cpor-claims-prod`. */
+  readonly namePrefix: string;
+
+  /**
+   * Address subscribed to the alarm topic (SNS sends a confirmation email first).
+   *
+   * @default - no subscription; subscribe a pager or chat integration to `topic` yourself.
+   */
+  readonly alarmEmail?: string;
+
+  /**
+   * Namespace of the service's custom (Powertools/EMF) metrics, shown on the dashboard.
+   *
+   * @default DEFAULT_METRICS_NAMESPACE
+   */
+  readonly metricsNamespace?: string;
+
+  /**
+   * How many HTTP 5xx answers within five minutes raise the API alarm.
+   *
+   * @default 1 — every expected failure is a 4xx problem, so any 5xx is a defect, a failing
+   *   dependency or a throttled function.
+   */
+  readonly apiServerErrorThreshold?: number;
+}
+
+export interface WatchEmailOptions {
+  /**
+   * SES configuration set the service sends with, whose CloudWatch event destination publishes
+   * `Bounce` and `Complaint` with the dimension `ses:configuration-set` (value source: message
+   * tag `ses:configuration-set`). Adds alarms on this service's own bounces and complaints.
+   *
+   * @default - only the account-wide reputation alarms
+   */
+  readonly configurationSetName?: string;
+}
+
+interface Watched<T> {
+  readonly label: string;
+  readonly resource: T;
+}
+
+/** Where a `ServiceFunction` finds the alarms of its stack. */
+const alarmsByStack = new WeakMap<Stack, ServiceAlarms>();
+
+export class ServiceAlarms extends Construct {
+  /** The alarms' action target: ALARM and OK transitions of every alarm are published here. */
+  readonly topic: Topic;
+  /** Encrypts the topic; CloudWatch may use it (an AWS managed key would drop the notifications). */
+  readonly topicKey: Key;
+  readonly dashboard: Dashboard;
+  /** Every alarm created so far. */
+  readonly alarms: Alarm[] = [];
+
+  private readonly namePrefix: string;
+  private readonly metricsNamespace: string;
+  private readonly apiServerErrorThreshold: number;
+  private readonly action: SnsAction;
+  private readonly apis: Watched<IHttpApi>[] = [];
+  private readonly functions: Watched<IFunction>[] = [];
+  private readonly watchedFunctionConstructs = new Set<IConstruct>();
+  private readonly queues: Watched<IQueue>[] = [];
+  private readonly machines: Watched<IStateMachine>[] = [];
+  private readonly configurationSets: string[] = [];
+  private emailWatched = false;
+
+  /** The alarms of `scope`'s stack, if it has any. */
+  static of(scope: IConstruct): ServiceAlarms | undefined {
+    return alarmsByStack.get(Stack.of(scope));
+  }
+
+  constructor(scope: Construct, id: string, props: ServiceAlarmsProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    if (alarmsByStack.has(stack)) {
+      throw new Error(`ServiceAlarms ${this.node.path}: ${stack.stackName} already has ServiceAlarms.`);
+    }
+    alarmsByStack.set(stack, this);
+    this.namePrefix = props.namePrefix;
+    this.metricsNamespace = props.metricsNamespace ?? DEFAULT_METRICS_NAMESPACE;
+    this.apiServerErrorThreshold = props.apiServerErrorThreshold ?? 1;
+
+    this.topicKey = new Key(this, 'TopicKey', {
+      description: `${props.namePrefix}: encrypts the alarm notification topic`,
+      enableKeyRotation: true,
+      // Notifications are transient; the key holds nothing once the stack is gone.
+      removalPolicy: RemovalPolicy.DESTROY,
+      pendingWindow: Duration.days(7),
+    });
+    // CloudWatch calls KMS itself when it publishes an alarm to an encrypted topic.
+    this.topicKey.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'AllowCloudWatchAlarms',
+        principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
+      }),
+    );
+
+    this.topic = new Topic(this, 'Topic', {
+      displayName: `${props.namePrefix} alarms`,
+      masterKey: this.topicKey,
+      enforceSSL: true,
+    });
+    // The topic policy `enforceSSL` creates replaces SNS's default one, so the alarms of this
+    // account need an explicit allow to publish.
+    this.topic.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'AllowCloudWatchAlarmsOfThisAccount',
+        principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.topic.topicArn],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': stack.account },
+          ArnLike: {
+            'aws:SourceArn': stack.formatArn({
+              service: 'cloudwatch',
+              resource: 'alarm',
+              resourceName: '*',
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            }),
+          },
+        },
+      }),
+    );
+    if (props.alarmEmail !== undefined) {
+      const subscription = this.topic.addSubscription(new EmailSubscription(props.alarmEmail));
+      Validations.of(subscription).acknowledge({
+        id: 'Serverless-SNSRedrivePolicy',
+        reason:
+          'An alarm email that cannot be delivered loses nothing: CloudWatch keeps every state change in the alarm history and the console. A dead-letter queue for it would need an alarm of its own, notifying this same topic.',
+      });
+    }
+    this.action = new SnsAction(this.topic);
+
+    this.dashboard = new Dashboard(this, 'Dashboard', {
+      dashboardName: props.namePrefix,
+      defaultInterval: Duration.hours(12),
+    });
+    // Rows are laid out at synth time from whatever has been watched by then; an empty
+    // section takes no space (CloudWatch rejects a graph without metrics).
+    this.dashboard.addWidgets(
+      new TextWidget({
+        markdown: `# ${props.namePrefix}\nEvery alarm notifies the SNS topic "${props.namePrefix} alarms" (stack output AlarmTopicArn); its description is its runbook (README, "For platform engineers").`,
+        width: 24,
+        height: 2,
+      }),
+    );
+    this.dashboard.addWidgets(new DeferredRow(() => this.apiWidgets()));
+    this.dashboard.addWidgets(new DeferredRow(() => this.functionWidgets()));
+    this.dashboard.addWidgets(new DeferredRow(() => this.customMetricWidgets()));
+    this.dashboard.addWidgets(new DeferredRow(() => this.asyncWidgets()));
+    this.dashboard.addWidgets(new DeferredRow(() => this.emailWidgets()));
+
+    this.node.addValidation({ validate: () => this.unwatchedFunctions() });
+  }
+
+  /** Alarms on the API's 5xx answers; its requests, errors and latency go on the dashboard. */
+  watchHttpApi(api: IHttpApi, label = 'api'): void {
+    this.apis.push({ label, resource: api });
+    this.addAlarm(`${label}-5xx`, {
+      metric: api.metricServerError({ period: FIVE_MINUTES, statistic: 'Sum' }),
+      threshold: this.apiServerErrorThreshold,
+      description: [
+        `The HTTP API answered ${this.apiServerErrorThreshold} or more 5xx within 5 minutes.`,
+        'Meaning: callers got a generic error. Every expected failure is a 4xx problem, so a 5xx is an unhandled error, a failing dependency (DynamoDB, Secrets Manager), a function timeout, or a throttled function.',
+        'Do: open the dashboard; check the function Errors/Throttles alarms; search the access logs for status 5xx and follow requestId into the function logs (level ERROR, "Unhandled error") and X-Ray.',
+      ],
+    });
+  }
+
+  /**
+   * Alarms on the function's errors (unhandled exceptions, timeouts, out-of-memory) and
+   * throttles; errors, duration, throttles and concurrency go on the dashboard.
+   *
+   * @param label short name in alarm names and graph legends
+   * @default label - the construct's id
+   */
+  watchFunction(fn: WatchableFunction, label = fn.node.id): void {
+    if (this.watchedFunctionConstructs.has(fn)) return;
+    this.watchedFunctionConstructs.add(fn);
+    this.assertUniqueLabel(this.functions, label);
+    const lambda = fn.function;
+    this.functions.push({ label, resource: lambda });
+    this.addAlarm(`${label}-errors`, {
+      metric: lambda.metricErrors({ period: FIVE_MINUTES, statistic: 'Sum' }),
+      threshold: 1,
+      description: [
+        `Lambda ${label} failed at least once within 5 minutes.`,
+        'Meaning: an invocation threw past the handler, timed out or ran out of memory (HTTP handlers map their own errors to problem responses, so these are crashes). Stream and async invocations are retried; HTTP callers got a 5xx.',
+        `Do: in the function's log group, query level ERROR and "Task timed out"; check Duration against the timeout and memory on the dashboard; roll back if it started with a deployment.`,
+      ],
+    });
+    this.addAlarm(`${label}-throttles`, {
+      metric: lambda.metricThrottles({ period: FIVE_MINUTES, statistic: 'Sum' }),
+      threshold: 1,
+      description: [
+        `Lambda ${label} was throttled within the last 5 minutes.`,
+        'Meaning: it hit its reserved concurrency or the account concurrency quota; HTTP callers got a 500, event sources retry and fall behind.',
+        'Do: compare ConcurrentExecutions with the reservation (cdk.json stages.<stage>.reservedConcurrency) and Duration (a slow dependency multiplies concurrency); raise the reservation or the account quota (Service Quotas, "Concurrent executions") if the load is real.',
+      ],
+    });
+  }
+
+  /** Alarms as soon as a (dead-letter) queue holds a message; its depth goes on the dashboard. */
+  watchQueue(queue: IQueue, label = queue.node.id): void {
+    this.assertUniqueLabel(this.queues, label);
+    this.queues.push({ label, resource: queue });
+    this.addAlarm(`${label}-not-empty`, {
+      metric: queue.metricApproximateNumberOfMessagesVisible({
+        period: Duration.minutes(1),
+        statistic: 'Maximum',
+      }),
+      threshold: 1,
+      description: [
+        `Dead-letter queue ${label} holds at least one message.`,
+        'Meaning: an event failed every retry and its side effect (timer, email, domain event) has not happened.',
+        'Do: read the message (its body names the event or the stream batch), fix the cause from the consumer\'s logs, then redrive it (SQS console "Start DLQ redrive", or re-run the outbox event). Effects are idempotent, so a redrive is safe.',
+      ],
+    });
+  }
+
+  /** Alarms on failed or timed-out executions; started and failed executions go on the dashboard. */
+  watchStateMachine(machine: IStateMachine, label = machine.node.id): void {
+    this.assertUniqueLabel(this.machines, label);
+    this.machines.push({ label, resource: machine });
+    this.addAlarm(`${label}-failed`, {
+      metric: new MathExpression({
+        expression: 'FILL(failed, 0) + FILL(timedOut, 0)',
+        usingMetrics: {
+          failed: machine.metricFailed({ period: FIVE_MINUTES, statistic: 'Sum' }),
+          timedOut: machine.metricTimedOut({ period: FIVE_MINUTES, statistic: 'Sum' }),
+        },
+        label: 'failed + timed out',
+        period: FIVE_MINUTES,
+      }),
+      threshold: 1,
+      description: [
+        `State machine ${label} had a failed or timed-out execution within 5 minutes.`,
+        'Meaning: a claim deadline (SLA flag, auto-reject, consent or dispute window) was not applied.',
+        "Do: open the failed execution in the Step Functions console (its name is claim id, deadline kind and version); fix the cause from the task Lambda's logs, then start a new execution with the same input (a stale timer is a harmless no-op).",
+      ],
+    });
+  }
+
+  /**
+   * Alarms on the account's SES reputation (bounce rate ≥ 5 %, complaint rate ≥ 0.1 %, where AWS
+   * starts reviewing an account) and, with a configuration set, on this service's own bounces
+   * and complaints.
+   */
+  watchEmail(options: WatchEmailOptions = {}): void {
+    if (!this.emailWatched) {
+      this.emailWatched = true;
+      this.addAlarm('ses-bounce-rate', {
+        metric: sesMetric('Reputation.BounceRate', 'Maximum', Duration.hours(1)),
+        threshold: 0.05,
+        description: [
+          "The account's SES bounce rate reached 5 %.",
+          'Meaning: AWS reviews accounts above 5 % and may pause sending above 10 %; consent emails would stop.',
+          "Do: find the bouncing recipients (configuration set events, or the Bounce alarm below); correct the claims' contact addresses; keep the rate under 2 %.",
+        ],
+      });
+      this.addAlarm('ses-complaint-rate', {
+        metric: sesMetric('Reputation.ComplaintRate', 'Maximum', Duration.hours(1)),
+        threshold: 0.001,
+        description: [
+          "The account's SES complaint rate reached 0.1 %.",
+          'Meaning: recipients mark the emails as spam; AWS reviews accounts above 0.1 % and may pause sending above 0.5 %.',
+          "Do: check which email kind draws complaints and whether it went to the right contact; review the templates' wording and sender.",
+        ],
+      });
+    }
+    const set = options.configurationSetName;
+    if (set === undefined || this.configurationSets.includes(set)) return;
+    this.configurationSets.push(set);
+    this.addAlarm(`ses-${set}-bounces`, {
+      metric: sesMetric('Bounce', 'Sum', Duration.hours(1), { [SES_CONFIGURATION_SET_DIMENSION]: set }),
+      threshold: 1,
+      description: [
+        `An email sent with configuration set ${set} bounced within the last hour.`,
+        'Meaning: a contact address on a claim is wrong; a customer who never gets the consent email cannot opt out.',
+        'Do: find the bounce in the configuration set events (recipient, message id) and the claim in the logs; ask the partner to correct the contact.',
+      ],
+    });
+    this.addAlarm(`ses-${set}-complaints`, {
+      metric: sesMetric('Complaint', 'Sum', Duration.hours(1), { [SES_CONFIGURATION_SET_DIMENSION]: set }),
+      threshold: 1,
+      description: [
+        `A recipient marked an email of configuration set ${set} as spam within the last hour.`,
+        "Meaning: complaints count against the account's SES reputation.",
+        'Do: identify the email kind and recipient; check it was expected (right contact, right claim).',
+      ],
+    });
+  }
+
+  private addAlarm(
+    name: string,
+    options: { metric: IMetric; threshold: number; description: readonly string[] },
+  ): Alarm {
+    const alarm = new Alarm(this, `${pascalCase(name)}Alarm`, {
+      alarmName: `${this.namePrefix}-${name}`,
+      alarmDescription: options.description.join('\n'),
+      metric: options.metric,
+      threshold: options.threshold,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      datapointsToAlarm: 1,
+      // No data means no traffic (or no failure to count): not an incident.
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+    alarm.addAlarmAction(this.action);
+    alarm.addOkAction(this.action);
+    this.alarms.push(alarm);
+    return alarm;
+  }
+
+  private assertUniqueLabel(list: readonly Watched<unknown>[], label: string): void {
+    if (list.some((w) => w.label === label)) {
+      throw new Error(`ServiceAlarms ${this.node.path}: "${label}" is watched twice; pass a distinct label.`);
+    }
+  }
+
+  /** Every function of the stack must be watched: one created before the alarms is named here. */
+  private unwatchedFunctions(): string[] {
+    const stack = Stack.of(this);
+    return stack.node
+      .findAll()
+      .filter(
+        (c): c is WatchableFunction =>
+          'function' in c && isFunction((c as Partial<WatchableFunction>).function) && Stack.of(c) === stack,
+      )
+      .filter((c) => !this.watchedFunctionConstructs.has(c))
+      .map(
+        (c) =>
+          `${c.node.path} has no alarms: create ServiceAlarms before it, or call alarms.watchFunction() for it.`,
+      );
+  }
+
+  private apiWidgets(): IWidget[] {
+    if (this.apis.length === 0) return [];
+    const each = <T>(f: (api: IHttpApi, label: string) => T) => this.apis.map((a) => f(a.resource, a.label));
+    return [
+      graph(
+        'API requests',
+        each((api, label) => api.metricCount({ label, statistic: 'Sum' })),
+      ),
+      graph(
+        'API 4xx and 5xx',
+        each((api, label) => [
+          api.metricClientError({ label: `${label} 4xx`, statistic: 'Sum' }),
+          api.metricServerError({ label: `${label} 5xx`, statistic: 'Sum' }),
+        ]).flat(),
+      ),
+      graph(
+        'API latency (ms)',
+        each((api, label) => [
+          api.metricLatency({ label: `${label} p50`, statistic: 'p50' }),
+          api.metricLatency({ label: `${label} p99`, statistic: 'p99' }),
+          api.metricIntegrationLatency({ label: `${label} integration p99`, statistic: 'p99' }),
+        ]).flat(),
+      ),
+    ];
+  }
+
+  private functionWidgets(): IWidget[] {
+    if (this.functions.length === 0) return [];
+    const each = (f: (fn: IFunction, label: string) => IMetric | IMetric[]) =>
+      this.functions.flatMap((w) => f(w.resource, w.label));
+    return [
+      graph(
+        'Lambda errors',
+        each((fn, label) => fn.metricErrors({ label, statistic: 'Sum' })),
+        6,
+      ),
+      graph(
+        'Lambda duration (ms)',
+        each((fn, label) => [
+          fn.metricDuration({ label: `${label} p50`, statistic: 'p50' }),
+          fn.metricDuration({ label: `${label} p99`, statistic: 'p99' }),
+        ]),
+        6,
+      ),
+      graph(
+        'Lambda throttles',
+        each((fn, label) => fn.metricThrottles({ label, statistic: 'Sum' })),
+        6,
+      ),
+      graph(
+        'Lambda concurrent executions',
+        each((fn, label) => fn.metric('ConcurrentExecutions', { label, statistic: 'Maximum' })),
+        6,
+      ),
+    ];
+  }
+
+  private customMetricWidgets(): IWidget[] {
+    const ns = this.metricsNamespace;
+    return [
+      graph(
+        `Claim commands by operation (${ns})`,
+        [search(`{${ns},operation,service} MetricName="ClaimCommands"`, 'Sum')],
+        12,
+      ),
+      // Powertools adds the `service` dimension to every metric; counters without dimensions
+      // of their own (SLA breaches, emails sent/failed, uploads rejected) appear here as they land.
+      graph(`Service metrics (${ns})`, [search(`{${ns},service}`, 'Sum')], 12),
+    ];
+  }
+
+  private asyncWidgets(): IWidget[] {
+    const widgets: IWidget[] = [];
+    if (this.queues.length > 0) {
+      widgets.push(
+        graph(
+          'Dead-letter queue depth',
+          this.queues.map(({ resource, label }) =>
+            resource.metricApproximateNumberOfMessagesVisible({ label, statistic: 'Maximum' }),
+          ),
+          12,
+        ),
+      );
+    }
+    if (this.machines.length > 0) {
+      widgets.push(
+        graph(
+          'State machine executions',
+          this.machines.flatMap(({ resource, label }) => [
+            resource.metricStarted({ label: `${label} started`, statistic: 'Sum' }),
+            resource.metricFailed({ label: `${label} failed`, statistic: 'Sum' }),
+            resource.metricTimedOut({ label: `${label} timed out`, statistic: 'Sum' }),
+          ]),
+          12,
+        ),
+      );
+    }
+    return widgets;
+  }
+
+  private emailWidgets(): IWidget[] {
+    if (!this.emailWatched) return [];
+    const widgets: IWidget[] = [
+      graph('SES reputation (account)', [
+        sesMetric('Reputation.BounceRate', 'Maximum', Duration.hours(1), {}, 'bounce rate'),
+        sesMetric('Reputation.ComplaintRate', 'Maximum', Duration.hours(1), {}, 'complaint rate'),
+      ]),
+    ];
+    if (this.configurationSets.length > 0) {
+      widgets.push(
+        graph(
+          'SES events (configuration sets)',
+          this.configurationSets.flatMap((set) =>
+            ['Send', 'Delivery', 'Bounce', 'Complaint'].map((name) =>
+              sesMetric(
+                name,
+                'Sum',
+                FIVE_MINUTES,
+                { [SES_CONFIGURATION_SET_DIMENSION]: set },
+                `${set} ${name}`,
+              ),
+            ),
+          ),
+          16,
+        ),
+      );
+    }
+    return widgets;
+  }
+}
+
+/**
+ * A dashboard row whose widgets are chosen when the dashboard body is rendered (synth time),
+ * after every resource has been watched. An empty row is zero high.
+ */
+class DeferredRow implements IWidget {
+  private row?: Row;
+
+  constructor(private readonly build: () => IWidget[]) {}
+
+  private get rendered(): Row {
+    this.row ??= new Row(...this.build());
+    return this.row;
+  }
+
+  get width(): number {
+    return this.rendered.width;
+  }
+
+  get height(): number {
+    return this.rendered.height;
+  }
+
+  position(x: number, y: number): void {
+    this.rendered.position(x, y);
+  }
+
+  toJson(): unknown[] {
+    return this.rendered.toJson();
+  }
+}
+
+function graph(title: string, metrics: IMetric[], width = 8): GraphWidget {
+  return new GraphWidget({ title, left: metrics, width, height: 6, period: FIVE_MINUTES });
+}
+
+/** Every metric a search finds, one line each, labelled by its dimensions. */
+function search(query: string, statistic: string): SearchExpression {
+  return new SearchExpression({ expression: `SEARCH('${query}', '${statistic}', 300)`, label: '' });
+}
+
+function sesMetric(
+  metricName: string,
+  statistic: string,
+  period: Duration,
+  dimensionsMap: Record<string, string> = {},
+  label?: string,
+): Metric {
+  return new Metric({
+    namespace: 'AWS/SES',
+    metricName,
+    statistic,
+    period,
+    dimensionsMap,
+    ...(label !== undefined && { label }),
+  });
+}
+
+function isFunction(value: unknown): value is IFunction {
+  return typeof value === 'object' && value !== null && 'functionArn' in value && 'metricErrors' in value;
+}
+
+function pascalCase(name: string): string {
+  return name.replace(/(^|[-_:.])([a-zA-Z0-9])/g, (_, __, c: string) => c.toUpperCase());
+}
