@@ -3,7 +3,7 @@
  * one use case, map the result to JSON with the claim's ETag.
  */
 import type { Claim } from '../domain/claim.js';
-import type { HistoryEvent } from '../domain/history.js';
+import { type HistoryEvent, verifyHistoryChain } from '../domain/history.js';
 import type { ClaimAction } from '../domain/lifecycle.js';
 import { type ClaimsDeps, createNewClaim, getVisibleClaim, listVisibleClaims } from '../use-cases/claims.js';
 import { addComment, readHistory } from '../use-cases/conversation.js';
@@ -45,9 +45,24 @@ export function claimResource(claim: Claim, actor: CallerActor) {
   };
 }
 
-function historyItem(event: HistoryEvent) {
-  const { claimId: _claimId, ...item } = event;
-  return item;
+/**
+ * A history event as this actor may see it. The ids of other partners' competing claims are
+ * recorded in the (hashed) submit event for reviewers; a partner sees only whether a conflict
+ * exists, and the item says it was redacted, since its hash covers what the partner cannot see.
+ */
+export function historyView(event: HistoryEvent, actor: CallerActor): HistoryEvent & { redacted?: true } {
+  if (actor.kind === 'reviewer' || !event.changes?.some((c) => c.field === 'conflictingClaimIds'))
+    return event;
+  const exists = (ids: unknown) => Array.isArray(ids) && ids.length > 0;
+  return {
+    ...event,
+    changes: event.changes.map((c) =>
+      c.field === 'conflictingClaimIds'
+        ? { field: 'conflict.exists', from: exists(c.from), to: exists(c.to) }
+        : c,
+    ),
+    redacted: true,
+  };
 }
 
 const claimResponse = (
@@ -143,7 +158,7 @@ export function claimOperations(deps: ClaimsDeps & { cursors: CursorCodec }) {
     addComment: async (event) => {
       const actor = actorOf(event);
       const { text } = parseBody(event, addCommentSchema);
-      const comment = await addComment(deps, actor, pathParameter(event, 'id'), text);
+      const comment = await addComment(deps, actor, pathParameter(event, 'id'), text, preconditionOf(event));
       return json(201, commentItem(comment));
     },
 
@@ -156,7 +171,12 @@ export function claimOperations(deps: ClaimsDeps & { cursors: CursorCodec }) {
     getHistory: async (event) => {
       const actor = actorOf(event);
       const events = await readHistory(deps, actor, pathParameter(event, 'id'));
-      return json(200, { items: events.map(historyItem) });
+      // Items go out as hashed (claimId included) so a client can re-verify the chain itself;
+      // `verification` is the service's own check over the stored events.
+      return json(200, {
+        items: events.map((e) => historyView(e, actor)),
+        verification: verifyHistoryChain(events),
+      });
     },
   } satisfies Record<string, Operation>;
 }

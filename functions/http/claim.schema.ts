@@ -158,7 +158,11 @@ export const claimPatchSchema = z
     activity: z.enum(ACTIVITIES).optional(),
     products: productsSchema.optional(),
   })
-  .refine((patch) => Object.keys(patch).length > 0, { message: 'must change at least one field' });
+  .refine((patch) => Object.keys(patch).length > 0, {
+    message: 'must change at least one field',
+    // A body of unknown fields is refused for those fields alone, not also as "empty".
+    when: (payload) => payload.issues.length === 0,
+  });
 export type ClaimPatchInput = z.infer<typeof claimPatchSchema>;
 
 export const commentOnlySchema = z.strictObject(optionalComment);

@@ -5,6 +5,7 @@
  */
 import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
+import { DEADLINE_KINDS, INFO_REQUEST_REASONS, REJECTION_REASONS } from '../domain/claim.js';
 import {
   addCommentSchema,
   claimDraftSchema,
@@ -32,6 +33,7 @@ const claimView = claimResourceSchema.extend({
 });
 const historyEventSchema = z.object({
   id: z.string(),
+  claimId: z.string(),
   seq: z.number().int(),
   at: z.string(),
   type: z.string(),
@@ -44,10 +46,29 @@ const historyEventSchema = z.object({
   toStatus: z.string().optional(),
   changes: z.array(z.object({ field: z.string(), from: z.unknown(), to: z.unknown() })).optional(),
   comment: z.string().optional(),
+  reason: z.enum(REJECTION_REASONS).optional(),
+  reasons: z.array(z.enum(INFO_REQUEST_REASONS)).optional(),
+  deadline: z.enum(DEADLINE_KINDS).optional(),
+  documentId: z.string().optional(),
   version: z.number().int(),
-  prevHash: z.string(),
-  hash: z.string(),
+  prevHash: z.string().describe('`hash` of the previous event (64 zeros for the first)'),
+  hash: z.string().describe('SHA-256 of the event without `hash`, as JSON with keys sorted at every level'),
+  redacted: z
+    .literal(true)
+    .optional()
+    .describe(
+      'Partners only: other partners’ claim ids were replaced by `conflict.exists`; `hash` covers the original',
+    ),
 });
+const historyVerificationSchema = z
+  .object({
+    valid: z.boolean(),
+    seq: z.number().int().optional().describe('The first event that breaks the chain'),
+    problem: z.string().optional(),
+  })
+  .describe(
+    'The service re-checked the hash chain on this read: `valid: false` means stored history was altered',
+  );
 const commentSchema = z.object({
   id: z.string(),
   text: z.string(),
@@ -92,9 +113,11 @@ const SPECS: Record<OperationId, OperationSpec> = {
   rejectClaim: action(rejectSchema),
   disputeClaim: action(disputeSchema),
   resolveDispute: action(resolveDisputeSchema),
-  addComment: { body: addCommentSchema, ok: [201, commentSchema], idempotent: true },
+  addComment: { body: addCommentSchema, ok: [201, commentSchema], ifMatch: true, idempotent: true },
   listComments: { ok: [200, z.object({ items: z.array(commentSchema) })] },
-  getHistory: { ok: [200, z.object({ items: z.array(historyEventSchema) })] },
+  getHistory: {
+    ok: [200, z.object({ items: z.array(historyEventSchema), verification: historyVerificationSchema })],
+  },
 };
 
 const problemResponse = (description: string) => ({

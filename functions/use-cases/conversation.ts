@@ -4,6 +4,7 @@ import type { HistoryEvent } from '../domain/history.js';
 import { assertCanComment } from '../domain/lifecycle.js';
 import { VersionConflictError } from '../domain/ports.js';
 import { type ClaimsDeps, getVisibleClaim } from './claims.js';
+import { type Precondition, PreconditionFailedError } from './transitions.js';
 
 /** Retries when another event took the chain head first; a comment never depends on state. */
 const MAX_APPEND_ATTEMPTS = 5;
@@ -13,10 +14,15 @@ export async function addComment(
   actor: Actor,
   claimId: string,
   text: string,
+  precondition: Precondition = {},
 ): Promise<HistoryEvent> {
   assertCanComment(actor);
   for (let attempt = 1; ; attempt++) {
     const record = await getVisibleClaim(deps, actor, claimId);
+    // A comment doesn't need the claim unchanged, but a caller who sends If-Match asks for it.
+    const { ifMatchVersion } = precondition;
+    if (ifMatchVersion !== undefined && record.claim.version !== ifMatchVersion)
+      throw new PreconditionFailedError(claimId, record.claim.version);
     try {
       return await deps.store.append(
         record,

@@ -36,12 +36,25 @@ export interface TestApi {
   stop(): Promise<void>;
 }
 
-export async function startTestApi(options: { clockStart?: Date | string } = {}): Promise<TestApi> {
+export interface TestApiOptions {
+  clockStart?: Date | string;
+  /**
+   * Where the service reaches DynamoDB, e.g. a gate in front of the run's DynamoDB Local
+   * (test/support/gated-api.ts). The test's own `table.client` always goes direct.
+   */
+  serviceDynamoDbEndpoint?: string;
+}
+
+export async function startTestApi(options: TestApiOptions = {}): Promise<TestApi> {
   const table = await createTestTable('api');
   const clock = new ManualClock(options.clockStart ?? new Date());
   let cloud: LocalCloud;
   try {
-    cloud = await startLocalCloud({ dynamoDbEndpoint: table.endpoint, tableName: table.tableName, clock });
+    cloud = await startLocalCloud({
+      dynamoDbEndpoint: options.serviceDynamoDbEndpoint ?? table.endpoint,
+      tableName: table.tableName,
+      clock,
+    });
   } catch (error) {
     await table.destroy();
     throw error;

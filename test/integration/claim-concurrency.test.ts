@@ -1,0 +1,155 @@
+/**
+ * Racing requests on one claim over HTTP: exactly one winner, never a silent last-writer-wins,
+ * and a history that tells the same story as the claim. The gate in the service's DynamoDB
+ * client (test/support/gated-api.ts) makes every racer read the claim before any writes, so
+ * the outcome is decided by the store's conditions on every run. DynamoDB Local never throws
+ * `TransactionConflictException`; its conditions are real.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { verifyHistoryChain } from '../../functions/domain/history.js';
+import { type GatedApi, startGatedApi } from '../support/gated-api.js';
+import {
+  ACTION_BODIES,
+  act,
+  type Cast,
+  type ClaimView,
+  castOf,
+  claimIn,
+  getClaim,
+  type HistoryItem,
+  historyOf,
+  problemOf,
+} from '../support/workflow.js';
+
+/** The history agrees with the claim: unbroken chain, and the last transition led to its status and version. */
+function expectHistoryMatches(claim: ClaimView, history: HistoryItem[]) {
+  expect(verifyHistoryChain(history)).toEqual({ valid: true });
+  const transitions = history.filter((e) => e.fromStatus !== undefined);
+  const last = transitions.at(-1);
+  expect(last?.toStatus).toBe(claim.status);
+  expect(last?.version).toBe(claim.version);
+}
+
+describe('concurrent changes to one claim', () => {
+  let api: GatedApi;
+  let cast: Cast;
+
+  beforeAll(async () => {
+    api = await startGatedApi();
+    cast = await castOf(api);
+  });
+  afterAll(async () => api?.stop());
+
+  const underReview = () => claimIn(api, { partner: cast.alice, rita: cast.rita }, 'underReview');
+
+  /** approve (reviewer) and withdraw (partner) at once, both through the gate. */
+  async function approveVersusWithdraw(claim: ClaimView, headers: Record<string, string>) {
+    const released = api.arm(2);
+    const [approve, withdraw] = await Promise.all([
+      act(api, cast.rita, claim.id, 'approve', ACTION_BODIES.approve, headers),
+      act(api, cast.alice, claim.id, 'withdraw', ACTION_BODIES.withdraw, headers),
+    ]);
+    expect(await released).toBe(2);
+    return { approve, withdraw };
+  }
+
+  it.each([
+    { label: 'with the same If-Match', ifMatch: true, loserStatus: 412 },
+    { label: 'without If-Match', ifMatch: false, loserStatus: 409 },
+  ])(
+    'approve vs withdraw $label: one 200, the other $loserStatus, and history matches the winner',
+    async ({ ifMatch, loserStatus }) => {
+      const claim = await underReview();
+      const before = await historyOf(api, cast.rita, claim.id);
+      const { approve, withdraw } = await approveVersusWithdraw(
+        claim,
+        ifMatch ? { 'if-match': `"${claim.version}"` } : {},
+      );
+
+      const statuses = [approve.status, withdraw.status].sort();
+      expect(statuses).toEqual([200, loserStatus].sort());
+      const [winner, loser] = approve.status === 200 ? [approve, withdraw] : [withdraw, approve];
+      const problem = problemOf(loser);
+      if (ifMatch) expect(problem.currentVersion).toBe(claim.version + 1);
+      else expect(problem.type).toMatch(/concurrent-modification$/);
+
+      // Read as the winner, whose view (reviewer or partner) the winning response showed.
+      const final = await getClaim(api, winner === approve ? cast.rita : cast.alice, claim.id);
+      expect(final).toEqual(winner.json);
+      expect(final.version).toBe(claim.version + 1);
+      expect(final.status).toBe(winner === approve ? 'approved' : 'rejected');
+
+      const history = await historyOf(api, cast.rita, claim.id);
+      expect(history).toHaveLength(before.length + 1);
+      const added = history.slice(before.length).map((e) => e.type);
+      expect(added).toEqual([winner === approve ? 'approve' : 'withdraw']);
+      expectHistoryMatches(final, history);
+    },
+  );
+
+  it('approve vs withdraw with If-Match and no gate (timing decides who wins, never both)', async () => {
+    for (let round = 0; round < 3; round++) {
+      const claim = await underReview();
+      const headers = { 'if-match': `"${claim.version}"` };
+      const [approve, withdraw] = await Promise.all([
+        act(api, cast.rita, claim.id, 'approve', ACTION_BODIES.approve, headers),
+        act(api, cast.alice, claim.id, 'withdraw', ACTION_BODIES.withdraw, headers),
+      ]);
+      expect([approve.status, withdraw.status].sort()).toEqual([200, 412]);
+      const final = await getClaim(api, cast.rita, claim.id);
+      const history = await historyOf(api, cast.rita, claim.id);
+      expect(history.filter((e) => e.type === 'approve' || e.type === 'withdraw')).toHaveLength(1);
+      expectHistoryMatches(final, history);
+    }
+  });
+
+  it('two partner users editing at once without If-Match: one edit lands whole, the other is a 409 (no lost update)', async () => {
+    const claim = await claimIn(api, { partner: cast.alice, rita: cast.rita }, 'submitted');
+    const released = api.arm(2);
+    const [mpn, products] = await Promise.all([
+      api.request('PATCH', `/v1/claims/${claim.id}`, {
+        token: cast.alice,
+        body: { partner: { mpnId: '7654321' } },
+      }),
+      api.request('PATCH', `/v1/claims/${claim.id}`, {
+        token: cast.andy,
+        body: { products: [{ family: 'microsoft365', workload: 'Teams' }] },
+      }),
+    ]);
+    await released;
+    expect([mpn.status, products.status].sort()).toEqual([200, 409]);
+    const final = await getClaim(api, cast.alice, claim.id);
+    expect(final.version).toBe(claim.version + 1);
+    if (mpn.status === 200) {
+      expect(final.partner.mpnId).toBe('7654321');
+      expect(final.products).toEqual(claim.products);
+    } else {
+      expect(final.partner.mpnId).toBe(claim.partner.mpnId);
+      expect(final.products).toEqual([{ family: 'microsoft365', workload: 'Teams' }]);
+    }
+    const history = await historyOf(api, cast.alice, claim.id);
+    expect(history.filter((e) => e.type === 'edit')).toHaveLength(1);
+    expectHistoryMatches(final, history);
+  });
+
+  it('a comment racing a transition costs neither: the transition is re-applied on the moved history head', async () => {
+    const claim = await underReview();
+    const released = api.arm(2);
+    const [approve, comment] = await Promise.all([
+      act(api, cast.rita, claim.id, 'approve', ACTION_BODIES.approve, { 'if-match': `"${claim.version}"` }),
+      api.request('POST', `/v1/claims/${claim.id}/comments`, {
+        token: cast.alice,
+        body: { text: 'Any news?' },
+      }),
+    ]);
+    await released;
+    expect(approve.status, approve.text).toBe(200);
+    expect(comment.status, comment.text).toBe(201);
+    const final = await getClaim(api, cast.rita, claim.id);
+    expect(final).toMatchObject({ status: 'approved', version: claim.version + 1 });
+    const history = await historyOf(api, cast.rita, claim.id);
+    expect(history.filter((e) => e.type === 'approve')).toHaveLength(1);
+    expect(history.filter((e) => e.type === 'comment' && e.comment === 'Any news?')).toHaveLength(1);
+    expectHistoryMatches(final, history);
+  });
+});

@@ -1,0 +1,150 @@
+/**
+ * `Idempotency-Key` on POST routes over HTTP (Powertools idempotency on DynamoDB Local): a retry
+ * gets the first response and changes nothing; keys are scoped to the caller and the route;
+ * the same key with another body is a 422; without a key every POST acts.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seedAvailableDocument } from '../support/documents.js';
+import { startTestApi, type TestApi, type TestResponse } from '../support/test-api.js';
+import {
+  ACTION_BODIES,
+  act,
+  type Cast,
+  type ClaimView,
+  castOf,
+  claimIn,
+  claimOf,
+  createClaim,
+  draft,
+  footprint,
+  problemOf,
+} from '../support/workflow.js';
+
+describe('Idempotency-Key on POST routes', () => {
+  let api: TestApi;
+  let cast: Cast;
+
+  beforeAll(async () => {
+    api = await startTestApi();
+    cast = await castOf(api);
+  });
+  afterAll(async () => api?.stop());
+
+  const create = (token: string, key: string | undefined, body: unknown = draft()) =>
+    api.request('POST', '/v1/claims', {
+      token,
+      body,
+      ...(key !== undefined && { headers: { 'idempotency-key': key } }),
+    });
+  const countOwn = async (token: string) => {
+    const page = await api.request('GET', '/v1/claims?limit=100', { token });
+    return (page.json as { items: unknown[] }).items.length;
+  };
+  const sameResponse = (retry: TestResponse, first: TestResponse) => {
+    expect(retry.status).toBe(first.status);
+    expect(retry.json).toEqual(first.json);
+    for (const header of ['etag', 'location', 'content-type']) {
+      expect(retry.headers.get(header), header).toBe(first.headers.get(header));
+    }
+  };
+
+  it('a retried create returns the first response and creates nothing new', async () => {
+    const before = await countOwn(cast.alice);
+    const first = await create(cast.alice, 'create-once');
+    const created = claimOf(first, 201);
+    api.clock.advance(5_000);
+    const retry = await create(cast.alice, 'create-once');
+    sameResponse(retry, first);
+    expect((retry.json as ClaimView).id).toBe(created.id);
+    expect(await countOwn(cast.alice)).toBe(before + 1);
+  });
+
+  it('duplicates sent at once create one claim: the others get it too, or a 409 with Retry-After while it is in flight', async () => {
+    const before = await countOwn(cast.andy);
+    const responses = await Promise.all([1, 2, 3].map(() => create(cast.andy, 'impatient-client')));
+    const created = responses.filter((r) => r.status === 201).map((r) => (r.json as ClaimView).id);
+    const inFlight = responses.filter((r) => r.status === 409);
+    expect(created.length + inFlight.length).toBe(3);
+    expect(new Set(created).size).toBe(1);
+    for (const response of inFlight) {
+      expect(problemOf(response).type).toMatch(/idempotency-key-in-progress$/);
+      expect(response.headers.get('retry-after')).toBe('1');
+    }
+    expect(await countOwn(cast.andy)).toBe(before + 1);
+  });
+
+  it('the key is scoped to the caller: another partner (or user) with the same key gets a resource of their own', async () => {
+    const mine = claimOf(await create(cast.alice, 'shared-key'), 201);
+    const bobs = claimOf(await create(cast.bob, 'shared-key'), 201);
+    expect(bobs.id).not.toBe(mine.id);
+    expect(bobs.partnerId).toBe('partner-b');
+    const andys = claimOf(await create(cast.andy, 'shared-key'), 201);
+    expect(andys.id).not.toBe(mine.id);
+    // …and each caller's retry still finds their own first response.
+    expect((claimOf(await create(cast.bob, 'shared-key'), 201) as ClaimView).id).toBe(bobs.id);
+  });
+
+  it('the same key with a different body is a 422 problem and writes nothing', async () => {
+    claimOf(await create(cast.alice, 'body-bound'), 201);
+    const before = await countOwn(cast.alice);
+    const reused = await create(cast.alice, 'body-bound', draft({ name: 'Another claim altogether' }));
+    expect(reused.status).toBe(422);
+    expect(problemOf(reused).type).toMatch(/idempotency-key-reused$/);
+    expect(await countOwn(cast.alice)).toBe(before);
+  });
+
+  it('without a key every POST acts; a malformed key is a 400 naming the header', async () => {
+    const before = await countOwn(cast.bob);
+    const one = claimOf(await create(cast.bob, undefined), 201);
+    const two = claimOf(await create(cast.bob, undefined), 201);
+    expect(two.id).not.toBe(one.id);
+    expect(await countOwn(cast.bob)).toBe(before + 2);
+    const malformed = await create(cast.bob, 'has spaces in it');
+    expect(malformed.status).toBe(400);
+    expect(problemOf(malformed).errors?.map((e) => e.field)).toEqual(['Idempotency-Key']);
+    expect(await countOwn(cast.bob)).toBe(before + 2);
+  });
+
+  it('a retried transition returns its first answer instead of a 409, and records the action once', async () => {
+    const claim = await claimIn(api, { partner: cast.alice, rita: cast.rita }, 'underReview');
+    const headers = { 'idempotency-key': 'approve-1' };
+    const first = await act(api, cast.rita, claim.id, 'approve', ACTION_BODIES.approve, headers);
+    const approved = claimOf(first);
+    const after = await footprint(api, cast.rita, claim.id);
+    const retry = await act(api, cast.rita, claim.id, 'approve', ACTION_BODIES.approve, headers);
+    sameResponse(retry, first);
+    expect(await footprint(api, cast.rita, claim.id)).toEqual(after);
+    expect(approved.status).toBe('approved');
+    // The same key on another claim is another request.
+    const other = await claimIn(api, { partner: cast.alice, rita: cast.rita }, 'underReview');
+    const elsewhere = claimOf(await act(api, cast.rita, other.id, 'approve', ACTION_BODIES.approve, headers));
+    expect(elsewhere.id).toBe(other.id);
+    // Without the key, the repeat is what it is: approving an approved claim.
+    expect((await act(api, cast.rita, claim.id, 'approve')).status).toBe(409);
+  });
+
+  it('a refused request is not remembered: the retry after fixing the cause acts', async () => {
+    const claim = await createClaim(api, cast.alice);
+    const headers = { 'idempotency-key': 'submit-when-ready' };
+    const early = await act(api, cast.alice, claim.id, 'submit', {}, headers);
+    expect(early.status).toBe(409);
+    await seedAvailableDocument(api, claim.id);
+    const submitted = claimOf(await act(api, cast.alice, claim.id, 'submit', {}, headers));
+    expect(submitted.status).toBe('submitted');
+  });
+
+  it('a retried comment is posted once', async () => {
+    const claim = await createClaim(api, cast.alice);
+    const post = () =>
+      api.request('POST', `/v1/claims/${claim.id}/comments`, {
+        token: cast.alice,
+        body: { text: 'Uploaded the signed PoE.' },
+        headers: { 'idempotency-key': 'comment-1' },
+      });
+    const first = await post();
+    expect(first.status).toBe(201);
+    sameResponse(await post(), first);
+    const comments = await api.request('GET', `/v1/claims/${claim.id}/comments`, { token: cast.alice });
+    expect((comments.json as { items: unknown[] }).items).toHaveLength(1);
+  });
+});
