@@ -24,6 +24,7 @@ import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { INDEXES } from '../../functions/adapters/table-schema.js';
+import { leanDependencyAliases } from './lean-dependencies.js';
 import { ServiceAlarms } from './service-alarms.js';
 
 /** The repository root: `functions/`, `package-lock.json` and `tsconfig.json` live here. */
@@ -45,6 +46,12 @@ export function hasFunctionEntry(name: string): boolean {
  */
 const ESM_REQUIRE_SHIM =
   "import { createRequire as __cporCreateRequire } from 'node:module'; const require = __cporCreateRequire(import.meta.url);";
+
+/**
+ * The environment variable naming the function's business calendar country; the bundle then
+ * carries only that country's holiday rules (`lean-dependencies.ts`).
+ */
+export const BUSINESS_CALENDAR_COUNTRY_ENV = 'BUSINESS_CALENDAR_COUNTRY';
 
 /** Which table operations a function may perform. */
 export type TableAccess = 'read' | 'readWrite';
@@ -105,11 +112,21 @@ export interface ServiceFunctionProps {
 
   /**
    * Plain environment variables (configuration, not resource names: those come with the
-   * grant methods).
+   * grant methods). With `BUSINESS_CALENDAR_COUNTRY` set, only that country's holiday rules
+   * are bundled (see `leanDependencies`).
    *
    * @default - only the service-wide variables (Powertools service name, source maps).
    */
   readonly environment?: Readonly<Record<string, string>>;
+
+  /**
+   * Bundle leaner stand-ins of moment-timezone (IANA data 2000–2100), zod (without
+   * `z.locales`) and date-holidays (the configured country only): same behaviour for this
+   * service, about 1.2 MB less code to load at each cold start. See `lean-dependencies.ts`.
+   *
+   * @default true
+   */
+  readonly leanDependencies?: boolean;
 
   /**
    * Minimum level of application logs that Lambda keeps (also read by Powertools Logger).
@@ -198,6 +215,14 @@ export class ServiceFunction extends Construct implements IGrantable {
         bundleAwsSDK: true,
         externalModules: [],
         tsconfig: join(PROJECT_ROOT, 'tsconfig.json'),
+        ...((props.leanDependencies ?? true) && {
+          esbuildArgs: aliasArgs(
+            leanDependencyAliases({
+              projectRoot: PROJECT_ROOT,
+              holidaysCountry: props.environment?.[BUSINESS_CALENDAR_COUNTRY_ENV],
+            }),
+          ),
+        }),
       },
     });
 
@@ -257,4 +282,9 @@ export class ServiceFunction extends Construct implements IGrantable {
     this.function.addEnvironment(envName, secret.secretArn);
     return secret.grantRead(this);
   }
+}
+
+/** esbuild `--alias:<package>=<path>` arguments. */
+function aliasArgs(aliases: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.fromEntries(Object.entries(aliases).map(([name, path]) => [`--alias:${name}`, path]));
 }

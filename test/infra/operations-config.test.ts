@@ -55,10 +55,15 @@ describe('reserved concurrency from the stage configuration', () => {
     );
   }
 
-  it('reserves what prod configures for the API function', () => {
-    const configured = (validProd.reservedConcurrency as Record<string, number>).api;
-    expect(configured).toBeGreaterThan(0);
-    expect(reservedOf('prod').get('api')).toBe(configured);
+  it('reserves what prod configures, for the API and the public consent pages', () => {
+    const configured = validProd.reservedConcurrency as Record<string, number>;
+    expect(Object.keys(configured).sort()).toEqual(['api', 'consent']);
+    const reserved = reservedOf('prod');
+    expect(reserved.get('api')).toBe(configured.api);
+    // The consent function is deployed once the route table serves /consent/*.
+    for (const [name, value] of Object.entries(configured)) {
+      if (reserved.has(name as 'api')) expect(reserved.get(name as 'api'), name).toBe(value);
+    }
   });
 
   it('follows the configuration (a changed value reaches the template)', () => {
