@@ -224,10 +224,10 @@ export class ServiceAlarms extends Construct {
    * Alarms on the function's errors (unhandled exceptions, timeouts, out-of-memory) and
    * throttles; errors, duration, throttles and concurrency go on the dashboard.
    *
-   * @param label short name in alarm names and graph legends
-   * @default label - the construct's id
+   * @param label short name in alarm names and graph legends; default: the construct's path
+   *   in its stack, e.g. `ApiFunction` or `UploadVerifier-Function`
    */
-  watchFunction(fn: WatchableFunction, label = fn.node.id): void {
+  watchFunction(fn: WatchableFunction, label = labelOf(fn)): void {
     if (this.watchedFunctionConstructs.has(fn)) return;
     this.watchedFunctionConstructs.add(fn);
     this.assertUniqueLabel(this.functions, label);
@@ -254,7 +254,7 @@ export class ServiceAlarms extends Construct {
   }
 
   /** Alarms as soon as a (dead-letter) queue holds a message; its depth goes on the dashboard. */
-  watchQueue(queue: IQueue, label = queue.node.id): void {
+  watchQueue(queue: IQueue, label = labelOf(queue)): void {
     this.assertUniqueLabel(this.queues, label);
     this.queues.push({ label, resource: queue });
     this.addAlarm(`${label}-not-empty`, {
@@ -272,7 +272,7 @@ export class ServiceAlarms extends Construct {
   }
 
   /** Alarms on failed or timed-out executions; started and failed executions go on the dashboard. */
-  watchStateMachine(machine: IStateMachine, label = machine.node.id): void {
+  watchStateMachine(machine: IStateMachine, label = labelOf(machine)): void {
     this.assertUniqueLabel(this.machines, label);
     this.machines.push({ label, resource: machine });
     this.addAlarm(`${label}-failed`, {
@@ -573,6 +573,12 @@ function sesMetric(
     dimensionsMap,
     ...(label !== undefined && { label }),
   });
+}
+
+/** A construct's path below its stack, `-`-joined: unique in the stack, readable in an alarm name. */
+function labelOf(construct: IConstruct): string {
+  const stackPath = Stack.of(construct).node.path;
+  return construct.node.path.slice(stackPath.length + 1).replaceAll('/', '-');
 }
 
 function isFunction(value: unknown): value is IFunction {

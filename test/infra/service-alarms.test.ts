@@ -3,6 +3,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { DefinitionBody, Pass, StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { METRICS_NAMESPACE } from '../../functions/observability.js';
 import {
@@ -266,8 +267,8 @@ function bareStack(): Stack {
   return new Stack(app, 'Test', { env: { account: '123456789012', region: 'us-east-1' } });
 }
 
-function serviceFunction(stack: Stack, id: string): ServiceFunction {
-  return new ServiceFunction(stack, id, {
+function serviceFunction(scope: Construct, id: string): ServiceFunction {
+  return new ServiceFunction(scope, id, {
     entryName: 'api',
     description: 'test',
     logRetention: RetentionDays.ONE_WEEK,
@@ -282,6 +283,19 @@ describe('ServiceAlarms', () => {
     const names = alarmsOf(Template.fromStack(stack)).map((a) => a.AlarmName);
     expect(names).toEqual(['x-LaterFunction-errors', 'x-LaterFunction-throttles']);
     expect(alarms.alarms).toHaveLength(2);
+  });
+
+  it('names a nested function by its path in the stack', () => {
+    const stack = bareStack();
+    new ServiceAlarms(stack, 'Alarms', { namePrefix: 'x' });
+    serviceFunction(new Construct(stack, 'UploadVerifier'), 'Function');
+    serviceFunction(new Construct(stack, 'Relay'), 'Function');
+    expect(alarmsOf(Template.fromStack(stack)).map((a) => a.AlarmName)).toEqual([
+      'x-UploadVerifier-Function-errors',
+      'x-UploadVerifier-Function-throttles',
+      'x-Relay-Function-errors',
+      'x-Relay-Function-throttles',
+    ]);
   });
 
   it('fails the synth for a ServiceFunction created before it and never watched', () => {
