@@ -1,5 +1,5 @@
 /** Lambda entry point of the claims HTTP API (every `function: 'api'` route of the route table). */
-import { apiEnvironment, calendarOf, readConfig, resolveSecret } from './config.js';
+import { apiEnvironment, calendarOf, documentPolicyOf, readConfig, resolveSecret } from './config.js';
 import { buildApiHandler } from './http/api-handler.js';
 import { lambdaObservability } from './observability.js';
 import { createApiDeps } from './wiring.js';
@@ -12,6 +12,8 @@ export const handler = buildApiHandler(
     idempotencyTableName: config.IDEMPOTENCY_TABLE_NAME,
     cursorSecret: await resolveSecret(config, 'CURSOR_SECRET'),
     businessCalendar: calendarOf(config),
+    documentsBucketName: config.DOCUMENTS_BUCKET_NAME,
+    documentPolicy: documentPolicyOf(config),
     ...lambdaObservability(),
   }),
 );

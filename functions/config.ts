@@ -5,6 +5,7 @@
  */
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { z } from 'zod';
+import { DOCUMENT_CONTENT_TYPES, type DocumentPolicy } from './domain/document.js';
 
 const calendar = {
   BUSINESS_CALENDAR_COUNTRY: z.string().min(2).default('US'),
@@ -18,11 +19,35 @@ const secret = (name: string) => ({
   [`${name}_ARN`]: z.string().startsWith('arn:').optional(),
 });
 
+/** The PoE bucket and the deployment's document policy; an unset limit keeps the domain default. */
+const documents = {
+  DOCUMENTS_BUCKET_NAME: z.string().min(1),
+  /** Comma-separated media types, e.g. `application/pdf,image/png`. */
+  DOCUMENT_ALLOWED_TYPES: z
+    .string()
+    .transform((list) => list.split(',').map((type) => type.trim()))
+    .pipe(z.array(z.enum(DOCUMENT_CONTENT_TYPES)).min(1))
+    .optional(),
+  DOCUMENT_MAX_BYTES: z.coerce.number().int().min(1).optional(),
+  DOCUMENT_MAX_PER_CLAIM: z.coerce.number().int().min(1).optional(),
+};
+
 export const apiEnvironment = z.object({
   TABLE_NAME: z.string().min(1),
   IDEMPOTENCY_TABLE_NAME: z.string().min(1),
   ...secret('CURSOR_SECRET'),
   ...calendar,
+  ...documents,
+});
+
+export const verifyUploadEnvironment = z.object({
+  TABLE_NAME: z.string().min(1),
+  ...documents,
+  /** `true`: only uploads GuardDuty tagged `NO_THREATS_FOUND` become available. */
+  MALWARE_SCANNING: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((value) => value === 'true'),
 });
 
 export const relayEnvironment = z.object({
@@ -65,6 +90,19 @@ export function calendarOf(config: {
     country: config.BUSINESS_CALENDAR_COUNTRY,
     timeZone: config.BUSINESS_CALENDAR_TIME_ZONE,
     ...(config.BUSINESS_CALENDAR_REGION && { region: config.BUSINESS_CALENDAR_REGION }),
+  };
+}
+
+/** The document policy settings of a config (unset ones keep the defaults). */
+export function documentPolicyOf(config: {
+  DOCUMENT_ALLOWED_TYPES?: DocumentPolicy['allowedContentTypes'] | undefined;
+  DOCUMENT_MAX_BYTES?: number | undefined;
+  DOCUMENT_MAX_PER_CLAIM?: number | undefined;
+}): Partial<DocumentPolicy> {
+  return {
+    ...(config.DOCUMENT_ALLOWED_TYPES && { allowedContentTypes: config.DOCUMENT_ALLOWED_TYPES }),
+    ...(config.DOCUMENT_MAX_BYTES && { maxBytes: config.DOCUMENT_MAX_BYTES }),
+    ...(config.DOCUMENT_MAX_PER_CLAIM && { maxPerClaim: config.DOCUMENT_MAX_PER_CLAIM }),
   };
 }
 

@@ -8,13 +8,18 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Tracer } from '@aws-lambda-powertools/tracer';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConsentTokenReader, ConsentTokens } from './adapters/consent-tokens.js';
+import { detectContentType } from './adapters/content-type-detector.js';
 import { DynamoDbClaimStore } from './adapters/dynamodb-claim-store.js';
 import { DynamoDbDocumentStore } from './adapters/dynamodb-document-store.js';
 import { DynamoDbEmailLedger } from './adapters/dynamodb-email-ledger.js';
+import { S3DocumentObjects } from './adapters/s3-document-objects.js';
 import { type BusinessCalendarConfig, createBusinessCalendar } from './domain/business-calendar.js';
 import { type Clock, systemClock } from './domain/clock.js';
+import { type DocumentPolicy, documentPolicy } from './domain/document.js';
+import type { VerifyUploadHandlerDeps } from './events/verify-upload-handler.js';
 import type { ApiDeps } from './http/api-handler.js';
 import { SERVICE_NAME } from './observability.js';
 import type { EventPublisher, Mailer, TimerScheduler } from './use-cases/relay-outbox.js';
@@ -35,6 +40,14 @@ export interface ServiceSettings {
   tracer?: Tracer;
   /** Pre-built client, e.g. with fault-injection middleware in tests. */
   dynamoDbClient?: DynamoDBClient;
+  /** The PoE bucket (API and upload verifier). */
+  documentsBucketName?: string;
+  /** Endpoint override for the local S3 (s3rver); unset in the cloud. */
+  s3Endpoint?: string;
+  /** Overrides of the default document policy (types, sizes, counts, URL lifetimes). */
+  documentPolicy?: Partial<DocumentPolicy>;
+  /** Upload verifier: wait for GuardDuty's malware scan tag before `available`. */
+  malwareScanning?: boolean;
 }
 
 type DynamoDbSettings = Pick<ServiceSettings, 'dynamoDbEndpoint' | 'region' | 'dynamoDbClient'>;
@@ -60,6 +73,32 @@ export function createDocumentClient(client: DynamoDBClient): DynamoDBDocumentCl
   });
 }
 
+type S3Settings = Pick<ServiceSettings, 's3Endpoint' | 'region'>;
+
+export function createS3Client(settings: S3Settings): S3Client {
+  return new S3Client({
+    ...(settings.region && { region: settings.region }),
+    ...(settings.s3Endpoint && {
+      endpoint: settings.s3Endpoint,
+      region: settings.region ?? 'us-east-1',
+      // s3rver answers on one host, not on bucket subdomains.
+      forcePathStyle: true,
+      // s3rver accepts only its built-in key pair (it checks the key id, not the signature).
+      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+    }),
+  });
+}
+
+/** The PoE bucket adapter, with the second client its POST signing needs. */
+export function createDocumentObjects(settings: ServiceSettings): S3DocumentObjects {
+  if (!settings.documentsBucketName) throw new Error('The documents bucket name is missing.');
+  return new S3DocumentObjects({
+    client: createS3Client(settings),
+    postSigner: createS3Client(settings),
+    bucketName: settings.documentsBucketName,
+  });
+}
+
 export function createApiDeps(settings: ServiceSettings): ApiDeps {
   if (!settings.cursorSecret) throw new Error('The API needs a cursor secret.');
   const client = createDynamoDbClient(settings);
@@ -68,6 +107,8 @@ export function createApiDeps(settings: ServiceSettings): ApiDeps {
   return {
     store,
     documents: new DynamoDbDocumentStore(documentClient, settings.tableName, store),
+    objects: createDocumentObjects(settings),
+    documentPolicy: documentPolicy(settings.documentPolicy),
     ...(settings.idempotencyTableName && {
       idempotencyStore: new DynamoDBPersistenceLayer({
         tableName: settings.idempotencyTableName,
@@ -90,6 +131,23 @@ export function createTimerDeps(settings: ServiceSettings) {
     store: new DynamoDbClaimStore(createDocumentClient(client), settings.tableName),
     clock: settings.clock ?? systemClock,
     calendar: createBusinessCalendar(settings.businessCalendar),
+  };
+}
+
+/** The upload verifier's ports (the Lambda of S3 upload events; locally fed by s3rver's events). */
+export function createVerifyUploadDeps(settings: ServiceSettings): VerifyUploadHandlerDeps {
+  const documentClient = createDocumentClient(createDynamoDbClient(settings));
+  const store = new DynamoDbClaimStore(documentClient, settings.tableName);
+  return {
+    documents: new DynamoDbDocumentStore(documentClient, settings.tableName, store),
+    objects: createDocumentObjects(settings),
+    detectContentType,
+    documentPolicy: documentPolicy(settings.documentPolicy),
+    clock: settings.clock ?? systemClock,
+    malwareScanning: settings.malwareScanning ?? false,
+    logger: settings.logger ?? new Logger({ serviceName: SERVICE_NAME }),
+    ...(settings.metrics && { metrics: settings.metrics }),
+    ...(settings.tracer && { tracer: settings.tracer }),
   };
 }
 

@@ -6,6 +6,7 @@
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import Holidays from 'date-holidays';
 import { z } from 'zod';
+import { DEFAULT_DOCUMENT_POLICY, DOCUMENT_CONTENT_TYPES, MEBIBYTE } from '../functions/domain/document.js';
 import { hasFunctionEntry } from './constructs/service-function.js';
 
 /** The context key that selects the stage (`--context stage=prod`). */
@@ -63,6 +64,24 @@ const businessCalendarSchema = z
     }
   });
 
+/** PoE documents: the policy the API and the verifier enforce, and the malware scan. */
+const documentsSchema = z.strictObject({
+  /** Media types partners may upload; default: all the service can verify. */
+  allowedContentTypes: z
+    .array(z.enum(DOCUMENT_CONTENT_TYPES))
+    .min(1, 'must name at least one type (or leave the key out)')
+    .optional(),
+  /** Largest file in MiB; default 25. */
+  maxSizeMiB: z.number().int().min(1).max(5120).optional(),
+  /** Documents per claim; default 50. */
+  maxPerClaim: z.number().int().min(1).max(1000).optional(),
+  /**
+   * GuardDuty Malware Protection for S3 on uploads (billed per GB scanned): a document becomes
+   * available only once scanned clean. Default false.
+   */
+  malwareScanning: z.boolean().optional(),
+});
+
 export const stageConfigSchema = z.strictObject({
   /** Issuer of the portals' access tokens (Entra ID tenant or Cognito user pool); matched against `iss`. */
   jwtIssuer: httpsUrl,
@@ -117,9 +136,27 @@ export const stageConfigSchema = z.strictObject({
       }
     })
     .optional(),
+  /** PoE documents (policy and malware scanning); absent: the defaults. */
+  documents: documentsSchema.optional(),
 });
 
 export type StageConfig = z.infer<typeof stageConfigSchema>;
+
+/**
+ * The environment variables that carry a stage's document policy to the API and the verifier
+ * (`functions/config.ts` reads them); unset ones keep the defaults of the domain.
+ */
+export function documentPolicyEnvironment(documents: StageConfig['documents']): Record<string, string> {
+  return {
+    DOCUMENT_ALLOWED_TYPES: (
+      documents?.allowedContentTypes ?? DEFAULT_DOCUMENT_POLICY.allowedContentTypes
+    ).join(','),
+    DOCUMENT_MAX_BYTES: String(
+      (documents?.maxSizeMiB ?? DEFAULT_DOCUMENT_POLICY.maxBytes / MEBIBYTE) * MEBIBYTE,
+    ),
+    DOCUMENT_MAX_PER_CLAIM: String(documents?.maxPerClaim ?? DEFAULT_DOCUMENT_POLICY.maxPerClaim),
+  };
+}
 
 /** A deployment stage and its validated configuration. */
 export interface ResolvedStage {

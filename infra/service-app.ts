@@ -62,6 +62,8 @@ export function createServiceApp(options: ServiceAppOptions = {}): ServiceApp {
     env,
     description: `CPOR claims (${stage}): data that outlives deployments`,
     terminationProtection: true,
+    portalOrigins: config.portalOrigins,
+    malwareScanning: config.documents?.malwareScanning ?? false,
   });
   const stateless = new StatelessStack(app, `${prefix}-Stateless`, {
     stage,
@@ -71,6 +73,7 @@ export function createServiceApp(options: ServiceAppOptions = {}): ServiceApp {
     table: stateful.table,
     idempotencyTable: stateful.idempotencyTable,
     cursorSecret: stateful.cursorSecret,
+    documentsBucket: stateful.documentsBucketExports,
   });
 
   if (options.nag ?? true) {

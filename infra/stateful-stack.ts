@@ -12,6 +12,7 @@ import {
   StreamViewType,
   TableV2,
 } from 'aws-cdk-lib/aws-dynamodb';
+import type { BucketAttributes, IBucket } from 'aws-cdk-lib/aws-s3';
 import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import {
@@ -21,6 +22,7 @@ import {
   KEY_ATTRIBUTE_TYPE,
   TTL_ATTRIBUTE,
 } from '../functions/adapters/table-schema.js';
+import { DocumentsBucket } from './constructs/documents-bucket.js';
 
 const ATTRIBUTE_TYPES = { S: AttributeType.STRING } as const satisfies Record<
   typeof KEY_ATTRIBUTE_TYPE,
@@ -34,6 +36,14 @@ function keyAttribute(name: string): Attribute {
 export interface StatefulStackProps extends StackProps {
   /** Deployment stage, e.g. `dev` or `prod`; part of resource descriptions. */
   readonly stage: string;
+  /** Browser origins of the portals, allowed by the PoE bucket's CORS for uploads. */
+  readonly portalOrigins: readonly string[];
+  /**
+   * GuardDuty Malware Protection for S3 on PoE uploads.
+   *
+   * @default false
+   */
+  readonly malwareScanning?: boolean;
 }
 
 export class StatefulStack extends Stack {
@@ -43,8 +53,14 @@ export class StatefulStack extends Stack {
   readonly idempotencyTable: TableV2;
   /** HMAC key of the tamper-proof list cursors. */
   readonly cursorSecret: ISecret;
-  // Extension point: the PoE bucket (`readonly documentsBucket: IBucket`) arrives with the
-  // documents issue — retain, versioning, TLS-only, block public access, SSE.
+  /** The PoE files: uploads under `uploads/`, verified documents under `claims/`. */
+  readonly documentsBucket: IBucket;
+  /**
+   * The PoE bucket as the stateless stack imports it, through exports with fixed names: its
+   * IAM grants then name the same resources in every synth, which their cdk-nag
+   * acknowledgements (keyed by the resource) rely on.
+   */
+  readonly documentsBucketExports: Required<Pick<BucketAttributes, 'bucketArn' | 'bucketName'>>;
 
   constructor(scope: Construct, id: string, props: StatefulStackProps) {
     super(scope, id, props);
@@ -75,6 +91,19 @@ export class StatefulStack extends Stack {
       // Records live a day; losing them on a stack deletion only re-enables retries.
       removalPolicy: RemovalPolicy.DESTROY,
     });
+
+    this.documentsBucket = new DocumentsBucket(this, 'Documents', {
+      portalOrigins: props.portalOrigins,
+      malwareScanning: props.malwareScanning ?? false,
+    }).bucket;
+    this.documentsBucketExports = {
+      bucketArn: this.exportValue(this.documentsBucket.bucketArn, {
+        name: `${this.stackName}:DocumentsBucketArn`,
+      }),
+      bucketName: this.exportValue(this.documentsBucket.bucketName, {
+        name: `${this.stackName}:DocumentsBucketName`,
+      }),
+    };
 
     this.cursorSecret = new Secret(this, 'CursorSecret', {
       description: `cpor-claims ${props.stage}: HMAC key that signs list pagination cursors`,

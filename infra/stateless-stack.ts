@@ -6,13 +6,16 @@
 import { Annotations, CfnOutput, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { Bucket, type BucketAttributes } from 'aws-cdk-lib/aws-s3';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
+import { DOCUMENT_PREFIX, UPLOAD_PREFIX } from '../functions/adapters/document-object-keys.js';
 import { ROUTES, type RouteDefinition, type RouteFunction } from '../functions/http/routes.js';
-import type { StageConfig } from './config.js';
+import { documentPolicyEnvironment, type StageConfig } from './config.js';
 import { ServiceAlarms } from './constructs/service-alarms.js';
 import { hasFunctionEntry, ServiceFunction } from './constructs/service-function.js';
 import { ServiceHttpApi } from './constructs/service-http-api.js';
+import { UploadVerifier } from './constructs/upload-verifier.js';
 
 export interface StatelessStackProps extends StackProps {
   /** Deployment stage, e.g. `dev` or `prod`. */
@@ -25,6 +28,8 @@ export interface StatelessStackProps extends StackProps {
   readonly idempotencyTable: ITableV2;
   /** HMAC key of the list cursors (from the stateful stack). */
   readonly cursorSecret: ISecret;
+  /** The PoE bucket's exports (from the stateful stack: `documentsBucketExports`). */
+  readonly documentsBucket: Required<Pick<BucketAttributes, 'bucketArn' | 'bucketName'>>;
   /**
    * The route table to serve.
    *
@@ -53,10 +58,19 @@ interface HttpFunctionWiring {
 const HTTP_FUNCTIONS: Record<RouteFunction, HttpFunctionWiring> = {
   api: {
     description: 'CPOR claims HTTP API (partner and reviewer routes)',
-    wire(fn, { table, idempotencyTable, cursorSecret }) {
+    wire(fn, { table, idempotencyTable, cursorSecret, documentsBucket, config }) {
       fn.useTable(table, 'readWrite');
       fn.useTable(idempotencyTable, 'readWrite', 'IDEMPOTENCY_TABLE_NAME', []);
       fn.useSecret(cursorSecret, 'CURSOR_SECRET_ARN');
+      // Presigned URLs carry the API role's permissions: POST uploads to the staging prefix,
+      // GET verified documents. It never reads uploads nor writes verified documents.
+      fn.useBucket(Bucket.fromBucketAttributes(fn, 'DocumentsBucket', documentsBucket), [
+        { prefix: UPLOAD_PREFIX, actions: ['s3:PutObject'] },
+        { prefix: DOCUMENT_PREFIX, actions: ['s3:GetObject'] },
+      ]);
+      for (const [name, value] of Object.entries(documentPolicyEnvironment(config.documents))) {
+        fn.function.addEnvironment(name, value);
+      }
     },
   },
   consent: {
@@ -86,6 +100,8 @@ export class StatelessStack extends Stack {
   readonly functions: ReadonlyMap<RouteFunction, ServiceFunction>;
   /** Routes left out because their function's entry file does not exist yet. */
   readonly skippedRoutes: readonly RouteDefinition[];
+  /** The Lambda behind the PoE bucket's upload events. */
+  readonly uploadVerifier: UploadVerifier;
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
@@ -147,6 +163,14 @@ export class StatelessStack extends Stack {
     }
     this.functions = functions;
     this.skippedRoutes = skipped;
+    this.uploadVerifier = new UploadVerifier(this, 'UploadVerifier', {
+      bucket: Bucket.fromBucketAttributes(this, 'DocumentsBucket', props.documentsBucket),
+      table: props.table,
+      logRetention: config.logRetentionDays,
+      documentPolicyEnvironment: documentPolicyEnvironment(config.documents),
+      malwareScanning: config.documents?.malwareScanning ?? false,
+      reservedConcurrentExecutions: config.reservedConcurrency?.['verify-upload'],
+    });
     if (skipped.length > 0) {
       Annotations.of(this).addWarningV2(
         'cpor:RoutesWithoutEntry',

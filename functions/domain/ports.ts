@@ -87,12 +87,23 @@ export interface DocumentStore {
    * Records a new `pendingUpload` document; fails with `DocumentLimitError` when the claim
    * already has `maxPerClaim` documents, and `VersionConflictError` when the history head moved.
    */
-  add(before: ClaimRecord, document: ClaimDocument, actor: Actor, at: string, maxPerClaim: number): Promise<void>;
+  add(
+    before: ClaimRecord,
+    document: ClaimDocument,
+    actor: Actor,
+    at: string,
+    maxPerClaim: number,
+  ): Promise<void>;
   /**
    * Applies the verdict to a `pendingUpload` document (a no-op returning `undefined` if it was
    * already resolved: verification is at-least-once).
    */
-  resolve(claimId: string, documentId: string, verdict: UploadVerdict, at: string): Promise<ClaimDocument | undefined>;
+  resolve(
+    claimId: string,
+    documentId: string,
+    verdict: UploadVerdict,
+    at: string,
+  ): Promise<ClaimDocument | undefined>;
   get(claimId: string, documentId: string): Promise<ClaimDocument | undefined>;
   list(claimId: string): Promise<ClaimDocument[]>;
 }
@@ -104,3 +115,52 @@ export class DocumentLimitError extends Error {
     super(`A claim can hold at most ${limit} documents.`);
   }
 }
+
+/** A browser upload: POST a multipart form with every field of `fields`, then `file`, to `url`. */
+export interface PresignedUpload {
+  url: string;
+  fields: Record<string, string>;
+  /** When the upload policy expires (ISO 8601). */
+  expiresAt: string;
+}
+
+/** A short-lived download link. */
+export interface PresignedDownload {
+  url: string;
+  expiresAt: string;
+}
+
+/** What the verifier learns about an uploaded object. */
+export interface UploadedObject {
+  /** Actual size in bytes. */
+  size: number;
+  /** The object's entity tag: promotion is conditional on it, so a replaced upload is never promoted unchecked. */
+  eTag: string;
+  /** The first bytes of the object, enough for content sniffing. */
+  head: Uint8Array;
+  /** The object's tags (empty unless asked for): where the malware scan leaves its result. */
+  tags: Readonly<Record<string, string>>;
+}
+
+/**
+ * The PoE bytes (S3). Partners upload to a staging key of the document; only the verifier
+ * promotes an upload to the document's `objectKey`, which is the only key ever downloaded.
+ */
+export interface DocumentObjects {
+  /** A presigned POST that accepts exactly the declared size and type, for this document only. */
+  presignUpload(document: ClaimDocument, now: Date, ttlSeconds: number): Promise<PresignedUpload>;
+  /** A presigned GET of the verified object, as an attachment named after the document's file name. */
+  presignDownload(document: ClaimDocument, now: Date, ttlSeconds: number): Promise<PresignedDownload>;
+  /** The uploaded (not yet promoted) object of the document, or `undefined` when there is none. */
+  inspectUpload(objectKey: string, options: { withTags: boolean }): Promise<UploadedObject | undefined>;
+  /**
+   * Copies the upload to `document.objectKey` if it still has `eTag`; `false` when the upload
+   * was replaced or removed meanwhile (its own event will verify the newcomer).
+   */
+  promoteUpload(document: ClaimDocument, eTag: string): Promise<boolean>;
+  /** Removes the upload of `objectKey`; removing one that is gone is not an error. */
+  discardUpload(objectKey: string): Promise<void>;
+}
+
+/** Sniffs a media type from a file's first bytes; `undefined` when nothing is recognised. */
+export type ContentTypeDetector = (head: Uint8Array) => Promise<string | undefined>;

@@ -18,9 +18,11 @@ import type {
 } from 'aws-lambda';
 import type { BusinessCalendar } from '../domain/business-calendar.js';
 import type { Clock } from '../domain/clock.js';
-import type { ClaimStore, DocumentStore } from '../domain/ports.js';
+import type { DocumentPolicy } from '../domain/document.js';
+import type { ClaimStore, DocumentObjects, DocumentStore } from '../domain/ports.js';
 import { claimOperations, type Operation } from './claim-operations.js';
 import { createCursorCodec } from './cursor.js';
+import { documentOperations } from './document-operations.js';
 import { makeIdempotentOperation } from './idempotency.js';
 import { openApiDocument } from './openapi.js';
 import { notFound, problemResponse } from './problem.js';
@@ -30,6 +32,10 @@ import { type OperationId, ROUTES, routeKey } from './routes.js';
 export interface ApiDeps {
   store: ClaimStore;
   documents: DocumentStore;
+  /** The PoE bytes (S3): presigned uploads and downloads. */
+  objects: DocumentObjects;
+  /** Allowed document types, sizes and counts, and the presigned URLs' lifetimes. */
+  documentPolicy: DocumentPolicy;
   clock: Clock;
   calendar: BusinessCalendar;
   /** HMAC key for list cursors (≥ 32 characters). */
@@ -54,6 +60,7 @@ function operations(deps: ApiDeps): Record<OperationId, Operation> {
     health: async () => json(200, { status: 'ok' }),
     getOpenApi: async () => json(200, openApiDocument()),
     ...claimOperations({ ...deps, newId: deps.newId ?? randomUUID, cursors }),
+    ...documentOperations({ ...deps, newId: deps.newId ?? randomUUID }),
   };
 }
 

@@ -5,8 +5,10 @@
 import type { Claim } from '../domain/claim.js';
 import { type HistoryEvent, verifyHistoryChain } from '../domain/history.js';
 import type { ClaimAction } from '../domain/lifecycle.js';
+import type { DocumentStore } from '../domain/ports.js';
 import { type ClaimsDeps, createNewClaim, getVisibleClaim, listVisibleClaims } from '../use-cases/claims.js';
 import { addComment, readHistory } from '../use-cases/conversation.js';
+import { disputeClaim } from '../use-cases/dispute.js';
 import { submitClaim } from '../use-cases/submit.js';
 import { transitionClaim } from '../use-cases/transitions.js';
 import type { ApiEvent, ApiResult } from './api-handler.js';
@@ -72,7 +74,7 @@ const claimResponse = (
   headers: Record<string, string> = {},
 ) => json(status, claimResource(claim, actor), { etag: etagOf(claim.version), ...headers });
 
-export function claimOperations(deps: ClaimsDeps & { cursors: CursorCodec }) {
+export function claimOperations(deps: ClaimsDeps & { cursors: CursorCodec; documents: DocumentStore }) {
   /** A lifecycle action from a request: who, which claim, which version they saw, what they ask. */
   const act =
     (toAction: (event: ApiEvent) => ClaimAction): Operation =>
@@ -148,10 +150,19 @@ export function claimOperations(deps: ClaimsDeps & { cursors: CursorCodec }) {
 
     rejectClaim: act((event) => ({ type: 'reject', ...parseBody(event, rejectSchema) })),
 
-    disputeClaim: act((event) => {
+    disputeClaim: async (event) => {
+      const actor = actorOf(event);
       const { justification, documentIds } = parseBody(event, disputeSchema);
-      return { type: 'dispute', justification: justification ?? '', documentIds: documentIds ?? [] };
-    }),
+      // The use case checks that every cited document is an available one of this claim.
+      const { claim } = await disputeClaim(
+        deps,
+        actor,
+        pathParameter(event, 'id'),
+        { ...(justification !== undefined && { justification }), documentIds: documentIds ?? [] },
+        preconditionOf(event),
+      );
+      return claimResponse(200, claim, actor);
+    },
 
     resolveDispute: act((event) => ({ type: 'resolveDispute', ...parseBody(event, resolveDisputeSchema) })),
 

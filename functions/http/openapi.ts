@@ -18,6 +18,12 @@ import {
   requestInfoSchema,
   resolveDisputeSchema,
 } from './claim.schema.js';
+import {
+  createDocumentSchema,
+  documentDownloadSchema,
+  documentListSchema,
+  documentUploadSchema,
+} from './document.schema.js';
 import { type OperationId, ROUTES } from './routes.js';
 
 const problemSchema = z.object({
@@ -86,6 +92,8 @@ interface OperationSpec {
   ifMatch?: boolean;
   /** Honours `Idempotency-Key` (POST routes). */
   idempotent?: boolean;
+  /** Further problem responses of this operation: status → when. */
+  problems?: Record<number, string>;
 }
 
 const action = (body: z.ZodType): OperationSpec => ({
@@ -117,6 +125,20 @@ const SPECS: Record<OperationId, OperationSpec> = {
   listComments: { ok: [200, z.object({ items: z.array(commentSchema) })] },
   getHistory: {
     ok: [200, z.object({ items: z.array(historyEventSchema), verification: historyVerificationSchema })],
+  },
+  createDocument: {
+    body: createDocumentSchema,
+    ok: [201, documentUploadSchema],
+    idempotent: true,
+    problems: {
+      409: 'Not allowed in the claim’s current status, or the claim holds the maximum number of documents',
+      413: 'The declared size exceeds the maximum; `errors` names `size`',
+    },
+  },
+  listDocuments: { ok: [200, documentListSchema] },
+  downloadDocument: {
+    ok: [200, documentDownloadSchema],
+    problems: { 409: 'The document is not available (not uploaded and verified yet, or rejected)' },
   },
 };
 
@@ -188,6 +210,9 @@ export function openApiDocument() {
           412: problemResponse('If-Match does not match the claim’s version'),
         }),
         ...(spec.idempotent && { 422: problemResponse('Idempotency-Key reused with a different body') }),
+        ...Object.fromEntries(
+          Object.entries(spec.problems ?? {}).map(([status, when]) => [status, problemResponse(when)]),
+        ),
       },
     });
   }

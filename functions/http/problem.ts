@@ -4,13 +4,14 @@
  */
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { ZodError } from 'zod';
+import { DocumentNotAvailableError, DocumentTooLargeError } from '../domain/document.js';
 import {
   ClaimRuleViolationError,
   ClaimStatusConflictError,
   DomainError,
   InvalidClaimInputError,
 } from '../domain/errors.js';
-import { VersionConflictError } from '../domain/ports.js';
+import { DocumentLimitError, VersionConflictError } from '../domain/ports.js';
 import { PreconditionFailedError } from '../use-cases/transitions.js';
 
 export interface FieldError {
@@ -132,6 +133,23 @@ export function problemFor(error: unknown): { problem: Problem; headers: Record<
   if (error instanceof InvalidClaimInputError) {
     return make(400, 'validation', 'Bad Request', error.message, {
       errors: [{ field: error.field, reason: error.message }],
+    });
+  }
+  if (error instanceof DocumentTooLargeError) {
+    return make(413, 'document-too-large', 'Content Too Large', error.message, {
+      maxBytes: error.maxBytes,
+      errors: [{ field: 'size', reason: `must be at most ${error.maxBytes} bytes` }],
+    });
+  }
+  if (error instanceof DocumentLimitError) {
+    return make(409, 'document-limit-reached', 'Conflict', error.message, {
+      limit: error.limit,
+      errors: [{ field: 'documents', reason: `the claim already holds ${error.limit} documents` }],
+    });
+  }
+  if (error instanceof DocumentNotAvailableError) {
+    return make(409, 'document-not-available', 'Conflict', error.message, {
+      documentStatus: error.documentStatus,
     });
   }
   if (error instanceof DomainError) {

@@ -21,7 +21,10 @@ import {
 } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference.js';
 import { Construct } from 'constructs';
 import { INDEXES } from '../../functions/adapters/table-schema.js';
 import { leanDependencyAliases } from './lean-dependencies.js';
@@ -52,6 +55,16 @@ const ESM_REQUIRE_SHIM =
  * carries only that country's holiday rules (`lean-dependencies.ts`).
  */
 export const BUSINESS_CALENDAR_COUNTRY_ENV = 'BUSINESS_CALENDAR_COUNTRY';
+
+/** Object actions a function may be granted on a bucket prefix (no bucket-level actions). */
+export type ObjectAction = 's3:GetObject' | 's3:PutObject' | 's3:DeleteObject' | 's3:GetObjectTagging';
+
+/** Object actions on the keys under one prefix of a bucket. */
+export interface BucketPrefixGrant {
+  /** Key prefix, e.g. `uploads/`; the grant covers `<prefix>*`. */
+  readonly prefix: string;
+  readonly actions: readonly ObjectAction[];
+}
 
 /** Which table operations a function may perform. */
 export type TableAccess = 'read' | 'readWrite';
@@ -129,6 +142,14 @@ export interface ServiceFunctionProps {
   readonly leanDependencies?: boolean;
 
   /**
+   * Where asynchronous invocations (e.g. S3 event notifications) go after Lambda's retries
+   * failed; the function gets `sqs:SendMessage` on it.
+   *
+   * @default - none (fine for functions invoked synchronously only)
+   */
+  readonly deadLetterQueue?: IQueue;
+
+  /**
    * Minimum level of application logs that Lambda keeps (also read by Powertools Logger).
    *
    * @default ApplicationLogLevel.INFO
@@ -186,6 +207,7 @@ export class ServiceFunction extends Construct implements IGrantable {
         reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       }),
       role: this.role,
+      ...(props.deadLetterQueue && { deadLetterQueue: props.deadLetterQueue }),
       tracing: Tracing.ACTIVE,
       logGroup: this.logGroup,
       loggingFormat: LoggingFormat.JSON,
@@ -270,6 +292,35 @@ export class ServiceFunction extends Construct implements IGrantable {
       resourceArns: indexNames.map((indexName) => `${table.tableArn}/index/${indexName}`),
     });
     return itemGrant.combine(indexGrant);
+  }
+
+  /**
+   * Grants object actions on prefixes of `bucket` (never the whole bucket, never bucket-level
+   * actions) and passes the bucket's name as `envName`.
+   *
+   * @param grants which actions on which key prefix
+   * @param envName environment variable that receives the bucket name
+   */
+  useBucket(bucket: IBucket, grants: readonly BucketPrefixGrant[], envName = 'DOCUMENTS_BUCKET_NAME'): Grant {
+    this.function.addEnvironment(envName, bucket.bucketName);
+    const [first, ...rest] = grants.map((grant) =>
+      Grant.addToPrincipal({
+        grantee: this,
+        actions: [...grant.actions],
+        resourceArns: [bucket.arnForObjects(`${grant.prefix}*`)],
+      }),
+    );
+    if (!first) throw new Error(`ServiceFunction ${this.node.path}: useBucket needs at least one grant.`);
+    for (const grant of grants) {
+      // cdk-nag names a wildcard finding by its flattened resource; with the bucket imported
+      // under a fixed export name that string is known now.
+      const resource = flattenCfnReference(Stack.of(this).resolve(bucket.arnForObjects(`${grant.prefix}*`)));
+      Validations.of(this).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::${resource}]`,
+        reason: `Keys under ${grant.prefix} are chosen at run time (claim and document ids), so the grant covers that prefix: only ${grant.actions.join(', ')}, nothing elsewhere in the bucket, no bucket-level action.`,
+      });
+    }
+    return rest.reduce((all, grant) => all.combine(grant), first);
   }
 
   /**

@@ -453,7 +453,8 @@ function apiGatewayTime(date: Date): string {
   );
 }
 
-function lambdaContext(functionName: string, deadline: number): Context {
+/** A Lambda `Context` for a local invocation that must finish by `deadline` (epoch ms). */
+export function lambdaContext(functionName: string, deadline: number): Context {
   const awsRequestId = randomUUID();
   const unsupported = () => {
     throw new Error('Callback-style completion is not supported; return a promise.');

@@ -1,14 +1,23 @@
 /**
- * The local cloud, composed: DynamoDB Local with the table, the local JWT key, the virtual
+ * The local cloud, composed: DynamoDB Local with the table, s3rver with the PoE bucket (its
+ * upload events forwarded to the real upload verifier), the local JWT key, the virtual
  * clock and the local API Gateway in front of the real API handler. `main.ts` runs it for
  * `npm start`; end-to-end tests start it in process.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { LogLevel } from '@aws-lambda-powertools/logger/types';
 import type { ManualClock } from '../../functions/domain/clock.js';
+import type { DocumentPolicy } from '../../functions/domain/document.js';
+import {
+  buildVerifyUploadHandler,
+  type VerifyUploadHandler,
+} from '../../functions/events/verify-upload-handler.js';
 import { buildApiHandler } from '../../functions/http/api-handler.js';
-import { createApiDeps } from '../../functions/wiring.js';
+import { SERVICE_NAME } from '../../functions/observability.js';
+import { createApiDeps, createVerifyUploadDeps } from '../../functions/wiring.js';
 import { ensureIdempotencyTable, ensureTable } from './create-table.js';
 import {
   createLocalDynamoDbClient,
@@ -19,14 +28,17 @@ import {
 import { type HttpHandler, type RunningHttpServer, startLocalHttpServer } from './http-adapter.js';
 import { createLocalAuth, type LocalAuth } from './local-auth.js';
 import { clockRoute, tokenRoute } from './local-routes.js';
+import { forwardS3Events, type S3EventForwarder } from './s3-event-forwarder.js';
+import { type LocalS3, startLocalS3 } from './s3-local.js';
 import { createVirtualClock, type VirtualClock } from './virtual-clock.js';
 
 export const LOCAL_TABLE_NAME = 'cpor-claims-local';
+export const LOCAL_DOCUMENTS_BUCKET = 'cpor-claims-local-documents';
 
 export interface LocalCloudOptions {
-  /** Where keys, the cursor secret, the clock offset and the DynamoDB files live. Unset: nothing is kept. */
+  /** Where keys, the cursor secret, the clock offset, the DynamoDB files and the S3 objects (`s3/`) live. Unset: nothing is kept. */
   dataDir?: string;
-  /** Keep DynamoDB's data in memory even with a `dataDir`. */
+  /** Keep no data even with a `dataDir`: DynamoDB in memory, S3 objects in a temporary folder. */
   inMemory?: boolean;
   /** Use this DynamoDB (e.g. the test run's DynamoDB Local) instead of starting one. */
   dynamoDbEndpoint?: string;
@@ -42,6 +54,22 @@ export interface LocalCloudOptions {
    * of `dataDir` is used: real time plus a persisted offset, brought up to date per request.
    */
   clock?: ManualClock;
+  /** Overrides of the document policy (allowed types, sizes, counts, URL lifetimes). */
+  documentPolicy?: Partial<DocumentPolicy>;
+  /**
+   * Behave as with GuardDuty Malware Protection: an upload becomes available only once tagged
+   * `GuardDutyMalwareScanStatus=NO_THREATS_FOUND`. Nothing scans locally, so a test (or a
+   * person) sets the tag and delivers the `ObjectTagging:Put` event itself.
+   *
+   * @default false
+   */
+  malwareScanning?: boolean;
+  /**
+   * Log level of the event-driven functions (the upload verifier logs each outcome at INFO).
+   *
+   * @default 'WARN'
+   */
+  logLevel?: LogLevel;
 }
 
 export interface LocalCloud {
@@ -56,6 +84,13 @@ export interface LocalCloud {
   virtualClock?: VirtualClock;
   /** The DynamoDB Local this cloud started (absent when an endpoint was given). */
   dynamoDb?: DynamoDbLocal;
+  /** s3rver with the PoE bucket; presigned URLs point here. */
+  s3: {
+    endpoint: string;
+    bucketName: string;
+    /** Resolves once the upload verifier handled every upload event so far. */
+    settled(): Promise<void>;
+  };
   /** Closes the server, then stops DynamoDB Local if this cloud started it. */
   stop(): Promise<void>;
 }
@@ -73,6 +108,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         )
       : undefined;
   let server: RunningHttpServer | undefined;
+  let s3: LocalS3 | undefined;
+  let forwarder: S3EventForwarder | undefined;
   try {
     const dynamoDbEndpoint = options.dynamoDbEndpoint ?? dynamoDb?.endpoint;
     if (dynamoDbEndpoint === undefined) throw new Error('No DynamoDB endpoint.');
@@ -90,6 +127,16 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     const clock = options.clock ?? virtualClock?.clock;
     if (clock === undefined) throw new Error('No clock.');
     const currentTime = (): Date => virtualClock?.sync() ?? clock.now();
+    s3 = await startLocalS3({
+      bucketName: LOCAL_DOCUMENTS_BUCKET,
+      ...(dataDir !== undefined && !options.inMemory && { dataDir }),
+      host: options.host ?? '127.0.0.1',
+    });
+    const documents = {
+      documentsBucketName: s3.bucketName,
+      s3Endpoint: s3.endpoint,
+      ...(options.documentPolicy && { documentPolicy: options.documentPolicy }),
+    };
     const api = buildApiHandler(
       createApiDeps({
         tableName,
@@ -99,7 +146,27 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         cursorSecret: cursorSecret(dataDir),
         clock,
         ...(options.businessCalendar && { businessCalendar: options.businessCalendar }),
+        ...documents,
       }),
+    );
+    const verifyUpload = buildVerifyUploadHandler(
+      createVerifyUploadDeps({
+        tableName,
+        dynamoDbEndpoint,
+        region: LOCAL_AWS_REGION,
+        clock,
+        ...documents,
+        malwareScanning: options.malwareScanning ?? false,
+        logger: new Logger({ serviceName: SERVICE_NAME, logLevel: options.logLevel ?? 'WARN' }),
+      }),
+    );
+    const verifyUploadNow: VerifyUploadHandler = (event, context) => {
+      currentTime();
+      return verifyUpload(event, context);
+    };
+    const verifierLogger = new Logger({ serviceName: SERVICE_NAME });
+    forwarder = forwardS3Events(s3, verifyUploadNow, (error) =>
+      verifierLogger.error('Upload verification failed after every retry', { error: error as Error }),
     );
     const withCurrentTime: HttpHandler = (event, context) => {
       currentTime();
@@ -114,6 +181,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       host: options.host ?? '127.0.0.1',
     });
     const running = server;
+    const runningS3 = s3;
+    const runningForwarder = forwarder;
     let stopping: Promise<void> | undefined;
     return {
       url: running.url,
@@ -123,12 +192,23 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       clock,
       ...(virtualClock && { virtualClock }),
       ...(dynamoDb && { dynamoDb }),
+      s3: {
+        endpoint: runningS3.endpoint,
+        bucketName: runningS3.bucketName,
+        settled: () => runningForwarder.settled(),
+      },
       stop() {
         stopping ??= (async () => {
           try {
             await running.close();
+            // Verifications in flight still need S3 and DynamoDB.
+            await runningForwarder.stop();
           } finally {
-            await dynamoDb?.stop();
+            try {
+              await runningS3.stop();
+            } finally {
+              await dynamoDb?.stop();
+            }
           }
         })();
         return stopping;
@@ -136,6 +216,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     };
   } catch (error) {
     await server?.close();
+    await forwarder?.stop();
+    await s3?.stop();
     await dynamoDb?.stop();
     throw error;
   }

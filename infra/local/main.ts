@@ -2,7 +2,7 @@
  * `npm start`: the whole service on this machine, no AWS account needed.
  *
  *   --fresh | LOCAL_RESET=1   wipe the data folder first
- *   --in-memory               keep DynamoDB's data in memory (gone on exit)
+ *   --in-memory               keep no data (DynamoDB in memory, S3 objects in a temporary folder)
  *   LOCAL_DATA_DIR            data folder (default `.local-data/`, git-ignored)
  *   PORT, HOST                where the API listens (default 3000 on 127.0.0.1)
  *   BUSINESS_CALENDAR_COUNTRY, BUSINESS_CALENDAR_REGION, BUSINESS_CALENDAR_TIME_ZONE
@@ -51,6 +51,8 @@ try {
     port,
     host: process.env.HOST || '127.0.0.1',
     businessCalendar,
+    // Each upload's verification outcome shows in the console.
+    logLevel: 'INFO',
   });
 } catch (error) {
   console.error('The local cloud did not start:', error instanceof Error ? error.message : error);
@@ -61,9 +63,9 @@ const url = cloud.url.replace('127.0.0.1', 'localhost');
 const shownDataDir = relative(process.cwd(), dataDir).startsWith('..')
   ? dataDir
   : relative(process.cwd(), dataDir);
-const storage = flags['in-memory'] ? 'DynamoDB in memory' : `data in ${shownDataDir}`;
+const storage = flags['in-memory'] ? 'data in memory' : `data in ${shownDataDir}`;
 console.log(
-  `CPOR claims API on ${url} (${storage}, DynamoDB Local at ${cloud.dynamoDbEndpoint}). Token: ` +
+  `CPOR claims API on ${url} (${storage}, DynamoDB Local at ${cloud.dynamoDbEndpoint}, S3 (s3rver) at ${cloud.s3.endpoint}). Token: ` +
     `curl -s -X POST ${url}/_local/token -H 'content-type: application/json' ` +
     `-d '{"sub":"alice","partnerId":"P-1","roles":["Partner.GlobalAdmin"]}'`,
 );

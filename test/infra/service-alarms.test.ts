@@ -113,7 +113,8 @@ describe('stateless stack: alarms, topic and dashboard (prod)', () => {
 
   it('has exactly those alarms, each notifying the topic on ALARM and OK, with a runbook', () => {
     const alarms = alarmsOf(template);
-    expect(alarms).toHaveLength(1 + 2 * built.stateless.functions.size + 2);
+    // The upload verifier adds its two function alarms and one for its dead-letter queue.
+    expect(alarms).toHaveLength(1 + 2 * built.stateless.functions.size + 2 + 3);
     const topic = ref(built.stateless.alarms.topic);
     for (const alarm of alarms) {
       expect(alarm.AlarmActions, alarm.AlarmName).toEqual([topic]);

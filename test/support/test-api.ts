@@ -1,6 +1,8 @@
 /**
  * The real API over HTTP for tests: the local adapter and the real handler on a free port,
  * against the run's DynamoDB Local with a table of its own, and a clock that only the test moves.
+ * The local cloud also starts an s3rver of its own (objects in a temporary folder) whose upload
+ * events reach the real upload verifier: `cloud.s3` has its endpoint and `settled()`.
  */
 import { ManualClock } from '../../functions/domain/clock.js';
 import type { TokenRequest } from '../../infra/local/local-auth.js';

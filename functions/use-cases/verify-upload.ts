@@ -1,0 +1,122 @@
+/**
+ * Verifying an uploaded PoE file, driven by the object-created (and, with malware scanning,
+ * the object-tagged) event of its upload. At-least-once and possibly concurrent: every step
+ * is safe to repeat, and only a `pendingUpload` document is ever resolved.
+ */
+import type { Clock } from '../domain/clock.js';
+import {
+  type ClaimDocument,
+  type DocumentPolicy,
+  documentObjectKey,
+  MALWARE_SCAN_STATUS_TAG,
+  malwareScanVerdict,
+  type UploadVerdict,
+  verifyUpload,
+} from '../domain/document.js';
+import type { ContentTypeDetector, DocumentObjects, DocumentStore } from '../domain/ports.js';
+
+export interface VerifyUploadDeps {
+  documents: DocumentStore;
+  objects: DocumentObjects;
+  detectContentType: ContentTypeDetector;
+  documentPolicy: Pick<DocumentPolicy, 'maxBytes'>;
+  clock: Clock;
+  /**
+   * GuardDuty Malware Protection for S3 scans uploads and tags them with its result. When on,
+   * an upload becomes `available` only once tagged `NO_THREATS_FOUND` (the tagging event
+   * brings the verifier back); size and type are still checked, and refused, at once.
+   */
+  malwareScanning: boolean;
+}
+
+export type VerificationOutcome =
+  /** Verified and promoted to the document's key. */
+  | 'available'
+  /** Refused (the document says why); the upload is deleted. */
+  | 'rejected'
+  /** Size and type are right; the malware scan has not tagged the upload yet. */
+  | 'awaitingMalwareScan'
+  /** The document was resolved before (a duplicate event, or a re-upload with an old URL): the upload is deleted. */
+  | 'alreadyResolved'
+  /** No such document (e.g. its record was never written): the upload is deleted. */
+  | 'unknownDocument'
+  /** The upload is gone already (a concurrent verification took care of it). */
+  | 'uploadMissing'
+  /** The upload was replaced after it was read; the replacement's own event verifies it. */
+  | 'superseded';
+
+export interface VerificationResult {
+  outcome: VerificationOutcome;
+  verdict?: UploadVerdict;
+  document?: ClaimDocument;
+}
+
+export async function verifyUploadedDocument(
+  deps: VerifyUploadDeps,
+  ref: { claimId: string; documentId: string },
+): Promise<VerificationResult> {
+  const document = await deps.documents.get(ref.claimId, ref.documentId);
+  if (!document) {
+    await deps.objects.discardUpload(documentObjectKey(ref.claimId, ref.documentId));
+    return { outcome: 'unknownDocument' };
+  }
+  if (document.status !== 'pendingUpload') {
+    // Also finishes a verification that resolved the document but failed before deleting.
+    await deps.objects.discardUpload(document.objectKey);
+    return { outcome: 'alreadyResolved', document };
+  }
+
+  const upload = await deps.objects.inspectUpload(document.objectKey, { withTags: deps.malwareScanning });
+  if (!upload) return { outcome: 'uploadMissing', document };
+  const checked = verifyUpload(
+    document,
+    { size: upload.size, detectedType: await deps.detectContentType(upload.head) },
+    deps.documentPolicy,
+  );
+  if (checked.status === 'rejected') return reject(deps, document, checked);
+
+  if (deps.malwareScanning) {
+    const scanned = malwareScanVerdict(upload.tags[MALWARE_SCAN_STATUS_TAG]);
+    if (!scanned) return { outcome: 'awaitingMalwareScan', document };
+    if (scanned.status === 'rejected') return reject(deps, document, scanned);
+  }
+
+  // Reading and sniffing took a while: a duplicate delivery may have finished meanwhile, and
+  // copying again would only rewrite the verified object.
+  const current = await deps.documents.get(document.claimId, document.id);
+  if (current?.status !== 'pendingUpload') {
+    await deps.objects.discardUpload(document.objectKey);
+    return { outcome: 'alreadyResolved', document: current ?? document };
+  }
+  // Promote first, then resolve: an `available` document always has its verified object.
+  if (!(await deps.objects.promoteUpload(document, upload.eTag))) return { outcome: 'superseded', document };
+  const resolved = await deps.documents.resolve(
+    document.claimId,
+    document.id,
+    { status: 'available' },
+    deps.clock.now().toISOString(),
+  );
+  await deps.objects.discardUpload(document.objectKey);
+  return resolved
+    ? { outcome: 'available', verdict: { status: 'available' }, document: resolved }
+    : { outcome: 'alreadyResolved', document };
+}
+
+async function reject(
+  deps: VerifyUploadDeps,
+  document: ClaimDocument,
+  verdict: Extract<UploadVerdict, { status: 'rejected' }>,
+): Promise<VerificationResult> {
+  // Resolve first, then delete: if the delete fails, the retried event finds the document
+  // resolved and deletes the upload then (see `alreadyResolved`).
+  const resolved = await deps.documents.resolve(
+    document.claimId,
+    document.id,
+    verdict,
+    deps.clock.now().toISOString(),
+  );
+  await deps.objects.discardUpload(document.objectKey);
+  return resolved
+    ? { outcome: 'rejected', verdict, document: resolved }
+    : { outcome: 'alreadyResolved', document };
+}
