@@ -8,7 +8,12 @@ import { type DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/
 import type { Actor } from '../domain/claim.js';
 import type { ClaimDocument, UploadVerdict } from '../domain/document.js';
 import { chainEvent } from '../domain/history.js';
-import { type ClaimRecord, DocumentLimitError, type DocumentStore, VersionConflictError } from '../domain/ports.js';
+import {
+  type ClaimRecord,
+  DocumentLimitError,
+  type DocumentStore,
+  VersionConflictError,
+} from '../domain/ports.js';
 import { claimKey, type DynamoDbClaimStore, historyPut, transactOrConflict } from './dynamodb-claim-store.js';
 import { KEY } from './table-schema.js';
 
@@ -28,10 +33,21 @@ export class DynamoDbDocumentStore implements DocumentStore {
     private readonly claims: DynamoDbClaimStore,
   ) {}
 
-  async add(before: ClaimRecord, document: ClaimDocument, actor: Actor, at: string, maxPerClaim: number): Promise<void> {
+  async add(
+    before: ClaimRecord,
+    document: ClaimDocument,
+    actor: Actor,
+    at: string,
+    maxPerClaim: number,
+  ): Promise<void> {
     if (before.documents.total >= maxPerClaim) throw new DocumentLimitError(maxPerClaim);
     const event = chainEvent(
-      { type: 'documentRequested', documentId: document.id, version: before.claim.version, toStatus: before.claim.status },
+      {
+        type: 'documentRequested',
+        documentId: document.id,
+        version: before.claim.version,
+        toStatus: before.claim.status,
+      },
       { id: randomUUID(), claimId: document.claimId, at, actor },
       before.head,
     );
@@ -82,7 +98,11 @@ export class DynamoDbDocumentStore implements DocumentStore {
       const resolved: ClaimDocument =
         verdict.status === 'available'
           ? { ...document, status: 'available', verifiedAt: at }
-          : { ...document, status: 'rejected', rejection: { reason: verdict.reason, detail: verdict.detail, at } };
+          : {
+              ...document,
+              status: 'rejected',
+              rejection: { reason: verdict.reason, detail: verdict.detail, at },
+            };
       const event = chainEvent(
         {
           type: verdict.status === 'available' ? 'documentAvailable' : 'documentRejected',
@@ -139,7 +159,11 @@ export class DynamoDbDocumentStore implements DocumentStore {
 
   async get(claimId: string, documentId: string): Promise<ClaimDocument | undefined> {
     const { Item } = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: documentKey(claimId, documentId), ConsistentRead: true }),
+      new GetCommand({
+        TableName: this.tableName,
+        Key: documentKey(claimId, documentId),
+        ConsistentRead: true,
+      }),
     );
     return Item?.document as ClaimDocument | undefined;
   }

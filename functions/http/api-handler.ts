@@ -27,7 +27,7 @@ import { makeIdempotentOperation } from './idempotency.js';
 import { openApiDocument } from './openapi.js';
 import { notFound, problemResponse } from './problem.js';
 import { json } from './responses.js';
-import { type OperationId, ROUTES, routeKey } from './routes.js';
+import { type Route, ROUTES, routeKey } from './routes.js';
 
 export interface ApiDeps {
   store: ClaimStore;
@@ -54,7 +54,10 @@ export type ApiEvent = APIGatewayProxyEventV2WithJWTAuthorizer;
 export type ApiResult = APIGatewayProxyStructuredResultV2;
 export type ApiHandler = (event: ApiEvent, context: Context) => Promise<ApiResult>;
 
-function operations(deps: ApiDeps): Record<OperationId, Operation> {
+/** The operations this Lambda serves: every route of the table with `function: 'api'`. */
+type ApiOperationId = Extract<Route, { function: 'api' }>['operationId'];
+
+function operations(deps: ApiDeps): Record<ApiOperationId, Operation> {
   const cursors = createCursorCodec(deps.cursorSecret);
   return {
     health: async () => json(200, { status: 'ok' }),

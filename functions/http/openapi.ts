@@ -94,7 +94,14 @@ interface OperationSpec {
   idempotent?: boolean;
   /** Further problem responses of this operation: status → when. */
   problems?: Record<number, string>;
+  /** An HTML page route (the customer's consent page): other statuses → when, as HTML pages. */
+  htmlPages?: Record<number, string>;
+  /** The body is an HTML form post. */
+  form?: boolean;
 }
+
+const htmlPage = (description: string) => ({ description, content: { 'text/html': { schema: z.string() } } });
+const consentForm = z.object({ decision: z.literal('deny') });
 
 const action = (body: z.ZodType): OperationSpec => ({
   body,
@@ -104,6 +111,20 @@ const action = (body: z.ZodType): OperationSpec => ({
 });
 
 const SPECS: Record<OperationId, OperationSpec> = {
+  viewConsent: {
+    ok: [200, z.string()],
+    htmlPages: { 404: 'Unknown link', 410: 'The consent window is over, or the claim was already decided' },
+  },
+  denyConsent: {
+    body: consentForm,
+    form: true,
+    ok: [200, z.string()],
+    htmlPages: {
+      400: 'Not a deny form',
+      404: 'Unknown link',
+      410: 'The consent window is over, or the claim was already decided',
+    },
+  },
   health: { ok: [200, z.object({ status: z.literal('ok') })] },
   getOpenApi: { ok: [200, z.object({ openapi: z.string() }).loose()] },
   createClaim: { body: claimDraftSchema, ok: [201, claimView], idempotent: true },
@@ -188,32 +209,43 @@ export function openApiDocument() {
           body: {
             required: true,
             content: {
-              [route.method === 'PATCH' ? 'application/merge-patch+json' : 'application/json']: {
+              [spec.form
+                ? 'application/x-www-form-urlencoded'
+                : route.method === 'PATCH'
+                  ? 'application/merge-patch+json'
+                  : 'application/json']: {
                 schema: spec.body,
               },
             },
           },
         }),
       },
-      responses: {
-        [spec.ok[0]]: { description: 'Success', content: { 'application/json': { schema: spec.ok[1] } } },
-        ...(spec.body || spec.query
-          ? { 400: problemResponse('Invalid input; `errors` names each field') }
-          : {}),
-        ...(route.auth === 'jwt' && {
-          401: problemResponse('Missing or invalid token'),
-          403: problemResponse('The token lacks the role for this action'),
-        }),
-        ...(route.path.includes('{id}') && { 404: problemResponse('No such claim, or not yours') }),
-        ...(spec.ifMatch && {
-          409: problemResponse('Not allowed in the claim’s current status, or a concurrent change'),
-          412: problemResponse('If-Match does not match the claim’s version'),
-        }),
-        ...(spec.idempotent && { 422: problemResponse('Idempotency-Key reused with a different body') }),
-        ...Object.fromEntries(
-          Object.entries(spec.problems ?? {}).map(([status, when]) => [status, problemResponse(when)]),
-        ),
-      },
+      responses: spec.htmlPages
+        ? {
+            [spec.ok[0]]: htmlPage('The page'),
+            ...Object.fromEntries(
+              Object.entries(spec.htmlPages).map(([status, when]) => [status, htmlPage(when)]),
+            ),
+          }
+        : {
+            [spec.ok[0]]: { description: 'Success', content: { 'application/json': { schema: spec.ok[1] } } },
+            ...(spec.body || spec.query
+              ? { 400: problemResponse('Invalid input; `errors` names each field') }
+              : {}),
+            ...(route.auth === 'jwt' && {
+              401: problemResponse('Missing or invalid token'),
+              403: problemResponse('The token lacks the role for this action'),
+            }),
+            ...(route.path.includes('{id}') && { 404: problemResponse('No such claim, or not yours') }),
+            ...(spec.ifMatch && {
+              409: problemResponse('Not allowed in the claim’s current status, or a concurrent change'),
+              412: problemResponse('If-Match does not match the claim’s version'),
+            }),
+            ...(spec.idempotent && { 422: problemResponse('Idempotency-Key reused with a different body') }),
+            ...Object.fromEntries(
+              Object.entries(spec.problems ?? {}).map(([status, when]) => [status, problemResponse(when)]),
+            ),
+          },
     });
   }
   cached = new OpenApiGeneratorV31(registry.definitions).generateDocument({

@@ -181,6 +181,22 @@ export const ROUTES = [
     function: 'api',
     summary: 'Reviewer: overturn or uphold a disputed rejection',
   },
+  {
+    method: 'GET',
+    path: '/consent/{token}',
+    operationId: 'viewConsent',
+    auth: 'none',
+    function: 'consent',
+    summary: 'Customer: the opt-out page (HTML); changes nothing, since mail scanners prefetch links',
+  },
+  {
+    method: 'POST',
+    path: '/consent/{token}',
+    operationId: 'denyConsent',
+    auth: 'none',
+    function: 'consent',
+    summary: 'Customer: deny the association (form post `decision=deny`); HTML result page',
+  },
 ] as const satisfies readonly RouteDefinition[];
 
 export type Route = (typeof ROUTES)[number];

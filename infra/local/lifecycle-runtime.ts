@@ -32,10 +32,15 @@ export interface LifecycleRuntimeOptions {
   /** Moves the clock (the virtual clock persists its offset); default: `clock.advance`. */
   advanceClock?: (ms: number) => void;
   /** Where the consent links point: the local API's base URL. */
-  publicBaseUrl: () => string;
+  publicBaseUrl: string;
   dataDir?: string;
   /** `SES_PORT`; 0 or unset: a free port. */
   sesPort?: number;
+  /**
+   * For a clock that moves with real time (`npm start`): brings it up to date; the runtime then
+   * fires due timers every second, as Step Functions would. Unset: timers fire on `settle()`.
+   */
+  syncClock?: () => void;
   businessCalendar?: Partial<BusinessCalendarConfig>;
 }
 
@@ -89,7 +94,7 @@ export async function startLifecycleRuntime(options: LifecycleRuntimeOptions): P
     createRelayDeps({
       ...settings,
       consentSecret: secretIn(options.dataDir, 'consent-secret'),
-      publicBaseUrl: options.publicBaseUrl(),
+      publicBaseUrl: options.publicBaseUrl,
       timers,
       mailer: new SesMailer(sesClient, LOCAL_SENDER),
       publisher: events,
@@ -106,6 +111,16 @@ export async function startLifecycleRuntime(options: LifecycleRuntimeOptions): P
     ...(options.dataDir && { checkpointFile: join(options.dataDir, 'stream-checkpoint.json') }),
     onError: (error) => logger.error('Stream poll failed', { error: error as Error }),
   });
+
+  const ticker = options.syncClock
+    ? setInterval(() => {
+        options.syncClock?.();
+        timers
+          .fireDue()
+          .catch((error: unknown) => logger.error('Timer tick failed', { error: error as Error }));
+      }, 1000)
+    : undefined;
+  ticker?.unref();
 
   async function settle(): Promise<{ timersFired: number }> {
     let timersFired = 0;
@@ -196,6 +211,7 @@ export async function startLifecycleRuntime(options: LifecycleRuntimeOptions): P
     settle,
     routes,
     async stop() {
+      if (ticker) clearInterval(ticker);
       await poller.stop();
       await ses.stop();
       sesClient.destroy();

@@ -16,8 +16,9 @@ import {
   type VerifyUploadHandler,
 } from '../../functions/events/verify-upload-handler.js';
 import { buildApiHandler } from '../../functions/http/api-handler.js';
+import { buildConsentHandler } from '../../functions/http/consent-handler.js';
 import { SERVICE_NAME } from '../../functions/observability.js';
-import { createApiDeps, createVerifyUploadDeps } from '../../functions/wiring.js';
+import { createApiDeps, createConsentDeps, createVerifyUploadDeps } from '../../functions/wiring.js';
 import { ensureIdempotencyTable, ensureTable } from './create-table.js';
 import {
   createLocalDynamoDbClient,
@@ -25,7 +26,13 @@ import {
   LOCAL_AWS_REGION,
   startDynamoDbLocal,
 } from './dynamodb-local.js';
-import { type HttpHandler, type RunningHttpServer, startLocalHttpServer } from './http-adapter.js';
+import {
+  type HttpHandler,
+  type LocalRoute,
+  type RunningHttpServer,
+  startLocalHttpServer,
+} from './http-adapter.js';
+import { type LifecycleRuntime, startLifecycleRuntime } from './lifecycle-runtime.js';
 import { createLocalAuth, type LocalAuth } from './local-auth.js';
 import { clockRoute, tokenRoute } from './local-routes.js';
 import { forwardS3Events, type S3EventForwarder } from './s3-event-forwarder.js';
@@ -70,6 +77,15 @@ export interface LocalCloudOptions {
    * @default 'WARN'
    */
   logLevel?: LogLevel;
+  /**
+   * Run the lifecycle by itself: the outbox relay on DynamoDB Local's stream, emails to
+   * aws-ses-v2-local, claim timers on aws-local-stepfunctions, `POST /_local/clock`.
+   *
+   * @default true
+   */
+  lifecycle?: boolean;
+  /** The local SES port (`SES_PORT`). @default 0 (the OS picks) */
+  sesPort?: number;
 }
 
 export interface LocalCloud {
@@ -91,6 +107,8 @@ export interface LocalCloud {
     /** Resolves once the upload verifier handled every upload event so far. */
     settled(): Promise<void>;
   };
+  /** The lifecycle runtime (SES inbox, events, timers), unless `lifecycle: false`. */
+  lifecycle?: LifecycleRuntime;
   /** Closes the server, then stops DynamoDB Local if this cloud started it. */
   stop(): Promise<void>;
 }
@@ -110,6 +128,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   let server: RunningHttpServer | undefined;
   let s3: LocalS3 | undefined;
   let forwarder: S3EventForwarder | undefined;
+  let lifecycle: LifecycleRuntime | undefined;
   try {
     const dynamoDbEndpoint = options.dynamoDbEndpoint ?? dynamoDb?.endpoint;
     if (dynamoDbEndpoint === undefined) throw new Error('No DynamoDB endpoint.');
@@ -173,13 +192,59 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       return api(event, context);
     };
 
+    const consent = buildConsentHandler(
+      createConsentDeps({
+        tableName,
+        dynamoDbEndpoint,
+        region: LOCAL_AWS_REGION,
+        clock,
+        ...(options.businessCalendar && { businessCalendar: options.businessCalendar }),
+      }),
+    );
+    // The lifecycle routes exist once the runtime does; it needs the server's URL for links.
+    const lifecycleRoutes: LocalRoute[] = (
+      ['POST /_local/clock', 'GET /_local/events', 'GET /_local/timers'] as const
+    ).map((key) => {
+      const [method, path] = key.split(' ') as ['GET' | 'POST', string];
+      return {
+        method,
+        path,
+        handle: (request) => {
+          const route = lifecycle?.routes.find((r) => r.method === method && r.path === path);
+          if (!route) return Promise.resolve({ statusCode: 404, body: 'The lifecycle runtime is off.' });
+          return route.handle(request);
+        },
+      };
+    });
     server = await startLocalHttpServer({
-      handlers: { api: withCurrentTime },
+      handlers: {
+        api: withCurrentTime,
+        consent: (event, context) => {
+          currentTime();
+          return consent(event, context);
+        },
+      },
       auth,
-      localRoutes: [tokenRoute(auth), clockRoute(currentTime)],
+      localRoutes: [tokenRoute(auth), clockRoute(currentTime), ...lifecycleRoutes],
       port: options.port ?? 0,
       host: options.host ?? '127.0.0.1',
     });
+    if (options.lifecycle ?? true) {
+      lifecycle = await startLifecycleRuntime({
+        dynamoDbEndpoint,
+        tableName,
+        clock,
+        ...(virtualClock && {
+          advanceClock: (ms: number) => void virtualClock.advance(ms),
+          syncClock: () => void virtualClock.sync(),
+        }),
+        publicBaseUrl: server.url.replace('127.0.0.1', 'localhost'),
+        ...(dataDir !== undefined && !options.inMemory && { dataDir }),
+        sesPort: options.sesPort ?? 0,
+        ...(options.businessCalendar && { businessCalendar: options.businessCalendar }),
+      });
+    }
+    const runningLifecycle = lifecycle;
     const running = server;
     const runningS3 = s3;
     const runningForwarder = forwarder;
@@ -192,6 +257,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       clock,
       ...(virtualClock && { virtualClock }),
       ...(dynamoDb && { dynamoDb }),
+      ...(runningLifecycle && { lifecycle: runningLifecycle }),
       s3: {
         endpoint: runningS3.endpoint,
         bucketName: runningS3.bucketName,
@@ -201,6 +267,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         stopping ??= (async () => {
           try {
             await running.close();
+            await runningLifecycle?.stop();
             // Verifications in flight still need S3 and DynamoDB.
             await runningForwarder.stop();
           } finally {
@@ -216,6 +283,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     };
   } catch (error) {
     await server?.close();
+    await lifecycle?.stop();
     await forwarder?.stop();
     await s3?.stop();
     await dynamoDb?.stop();

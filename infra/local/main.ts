@@ -43,6 +43,12 @@ const businessCalendar = {
   ...(process.env.BUSINESS_CALENDAR_TIME_ZONE && { timeZone: process.env.BUSINESS_CALENDAR_TIME_ZONE }),
 };
 
+const sesPort = Number(process.env.SES_PORT || 8005);
+if (!Number.isInteger(sesPort) || sesPort < 0 || sesPort > 65535) {
+  console.error(`SES_PORT must be a TCP port number, got ${process.env.SES_PORT}.`);
+  process.exit(1);
+}
+
 let cloud: LocalCloud;
 try {
   cloud = await startLocalCloud({
@@ -53,6 +59,7 @@ try {
     businessCalendar,
     // Each upload's verification outcome shows in the console.
     logLevel: 'INFO',
+    sesPort: sesPort,
   });
 } catch (error) {
   console.error('The local cloud did not start:', error instanceof Error ? error.message : error);
@@ -69,6 +76,13 @@ console.log(
     `curl -s -X POST ${url}/_local/token -H 'content-type: application/json' ` +
     `-d '{"sub":"alice","partnerId":"P-1","roles":["Partner.GlobalAdmin"]}'`,
 );
+if (cloud.lifecycle) {
+  console.log(
+    `Emails: the SES inbox at ${cloud.lifecycle.ses.url.replace('127.0.0.1', 'localhost')}. ` +
+      `Move time: curl -s -X POST ${url}/_local/clock -H 'content-type: application/json' -d '{"advanceDays":7}'. ` +
+      `Domain events: ${url}/_local/events.`,
+  );
+}
 
 let shuttingDown = false;
 async function shutdown(signal: string): Promise<void> {

@@ -28,6 +28,8 @@ export interface TestRequestOptions {
 
 export interface TestApi {
   url: string;
+  /** aws-ses-v2-local (`GET /store` lists the emails); empty without `lifecycle`. */
+  sesUrl: string;
   table: TestTable;
   /** The service's clock; starts at the real current time and moves only when told. */
   clock: ManualClock;
@@ -45,6 +47,11 @@ export interface TestApiOptions {
    * (test/support/gated-api.ts). The test's own `table.client` always goes direct.
    */
   serviceDynamoDbEndpoint?: string;
+  /**
+   * Run the lifecycle by itself (outbox relay, timers, emails, `POST /_local/clock`). Off by
+   * default: most tests drive the API only, and the stream poller is load they don't need.
+   */
+  lifecycle?: boolean;
 }
 
 export async function startTestApi(options: TestApiOptions = {}): Promise<TestApi> {
@@ -56,6 +63,7 @@ export async function startTestApi(options: TestApiOptions = {}): Promise<TestAp
       dynamoDbEndpoint: options.serviceDynamoDbEndpoint ?? table.endpoint,
       tableName: table.tableName,
       clock,
+      lifecycle: options.lifecycle ?? false,
     });
   } catch (error) {
     await table.destroy();
@@ -92,6 +100,7 @@ export async function startTestApi(options: TestApiOptions = {}): Promise<TestAp
 
   return {
     url: cloud.url,
+    sesUrl: cloud.lifecycle?.ses.url ?? '',
     table,
     clock,
     cloud,
