@@ -133,6 +133,7 @@ export async function startLifecycleRuntime(options: LifecycleRuntimeOptions): P
     throw new Error('Timers kept falling due after 100 rounds; is a timer failing?');
   }
 
+  let stopping: Promise<void> | undefined;
   const advance = options.advanceClock ?? ((ms: number) => options.clock.advance(ms));
   const routes: LocalRoute[] = [
     {
@@ -210,11 +211,14 @@ export async function startLifecycleRuntime(options: LifecycleRuntimeOptions): P
     timers,
     settle,
     routes,
-    async stop() {
-      if (ticker) clearInterval(ticker);
-      await poller.stop();
-      await ses.stop();
-      sesClient.destroy();
+    stop() {
+      stopping ??= (async () => {
+        if (ticker) clearInterval(ticker);
+        await poller.stop();
+        await ses.stop();
+        sesClient.destroy();
+      })();
+      return stopping;
     },
   };
 }

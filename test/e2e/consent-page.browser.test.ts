@@ -63,7 +63,7 @@ describe('the consent page in Chromium', () => {
     const deny = page.getByRole('button', { name: 'Deny this association' });
     expect(await deny.isVisible()).toBe(true);
     // Fits a phone screen: no horizontal scrolling.
-    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+    expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(375);
     expect((await getClaim(api, cast.alice, claim.id)).status).toBe('approved');
 
     await deny.click();

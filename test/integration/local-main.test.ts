@@ -18,7 +18,7 @@ interface Started {
 async function start(dataDir: string, args: string[] = []): Promise<Started> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'infra/local/main.ts', ...args], {
     cwd: projectRoot,
-    env: { ...process.env, LOCAL_DATA_DIR: dataDir, PORT: '0', LOCAL_RESET: '' },
+    env: { ...process.env, LOCAL_DATA_DIR: dataDir, PORT: '0', SES_PORT: '0', LOCAL_RESET: '' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
