@@ -27,7 +27,7 @@ import { makeIdempotentOperation } from './idempotency.js';
 import { openApiDocument } from './openapi.js';
 import { notFound, problemResponse } from './problem.js';
 import { json } from './responses.js';
-import { type Route, ROUTES, routeKey } from './routes.js';
+import { ROUTES, type Route, routeKey } from './routes.js';
 
 export interface ApiDeps {
   store: ClaimStore;
