@@ -64,16 +64,21 @@ export function createServiceApp(options: ServiceAppOptions = {}): ServiceApp {
     terminationProtection: true,
     portalOrigins: config.portalOrigins,
     malwareScanning: config.documents?.malwareScanning ?? false,
+    senderAddress: config.senderAddress,
   });
   const stateless = new StatelessStack(app, `${prefix}-Stateless`, {
     stage,
     config,
     env,
-    description: `CPOR claims (${stage}): functions and HTTP API`,
+    description: `CPOR claims (${stage}): functions, HTTP API, claim timer and outbox relay`,
     table: stateful.table,
     idempotencyTable: stateful.idempotencyTable,
     cursorSecret: stateful.cursorSecret,
     documentsBucket: stateful.documentsBucketExports,
+    eventBus: stateful.eventBus.eventBus,
+    emailIdentity: stateful.email.identity,
+    emailConfigurationSetName: stateful.email.configurationSetName,
+    consentSecret: stateful.consentSecret,
   });
 
   if (options.nag ?? true) {

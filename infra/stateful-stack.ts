@@ -1,9 +1,9 @@
 /**
- * The resources that hold data and must survive any redeploy of the code: the single table
- * (and, with the documents issue, the PoE bucket; with the notification issue, the event bus
- * and SES configuration). Nothing here depends on the stateless stack.
+ * The resources that hold data and must survive any redeploy of the code: the single table,
+ * the PoE bucket, the domain event bus (and its archive), the SES identity and configuration
+ * set, and the HMAC keys. Nothing here depends on the stateless stack.
  */
-import { RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { CfnOutput, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import {
   type Attribute,
   AttributeType,
@@ -23,6 +23,8 @@ import {
   TTL_ATTRIBUTE,
 } from '../functions/adapters/table-schema.js';
 import { DocumentsBucket } from './constructs/documents-bucket.js';
+import { DomainEventBus } from './constructs/domain-event-bus.js';
+import { ServiceEmail } from './constructs/service-email.js';
 
 const ATTRIBUTE_TYPES = { S: AttributeType.STRING } as const satisfies Record<
   typeof KEY_ATTRIBUTE_TYPE,
@@ -44,6 +46,8 @@ export interface StatefulStackProps extends StackProps {
    * @default false
    */
   readonly malwareScanning?: boolean;
+  /** The address the service's emails come from; its domain becomes the SES identity. */
+  readonly senderAddress: string;
 }
 
 export class StatefulStack extends Stack {
@@ -61,6 +65,12 @@ export class StatefulStack extends Stack {
    * acknowledgements (keyed by the resource) rely on.
    */
   readonly documentsBucketExports: Required<Pick<BucketAttributes, 'bucketArn' | 'bucketName'>>;
+  /** Domain events for other systems, archived for replays. */
+  readonly eventBus: DomainEventBus;
+  /** The sender's SES domain identity and the configuration set of every email. */
+  readonly email: ServiceEmail;
+  /** HMAC key the customers' consent (opt-out) tokens are derived from. */
+  readonly consentSecret: ISecret;
 
   constructor(scope: Construct, id: string, props: StatefulStackProps) {
     super(scope, id, props);
@@ -115,6 +125,40 @@ export class StatefulStack extends Stack {
       id: 'AwsSolutions-SMG4',
       reason:
         'The secret is an HMAC key for short-lived pagination cursors, not a credential: rotating it needs no rotation Lambda (put a new random value; open cursors then fail with 400 and clients restart from the first page).',
+    });
+
+    this.consentSecret = new Secret(this, 'ConsentSecret', {
+      description: `cpor-claims ${props.stage}: HMAC key the customers' consent (opt-out) link tokens are derived from`,
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+      // Tokens are stored as hashes: links already sent stay valid without the key.
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    Validations.of(this.consentSecret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'The secret is an HMAC key that derives consent-link tokens, not a credential: rotating it needs no rotation Lambda (put a new random value). Issued tokens are stored hashed with their claim and window, so links already emailed keep working; only a consent email relayed again after the rotation carries a second, equally valid link.',
+    });
+
+    const name = `cpor-claims-${props.stage}`;
+    this.eventBus = new DomainEventBus(this, 'DomainEvents', { eventBusName: name });
+    this.email = new ServiceEmail(this, 'Email', {
+      senderAddress: props.senderAddress,
+      configurationSetName: name,
+    });
+
+    new CfnOutput(this, 'EventBusName', {
+      description: 'EventBridge bus of the domain events (source cpor.claims): subscribe consumers here',
+      value: this.eventBus.eventBus.eventBusName,
+    });
+    new CfnOutput(this, 'EventBusArn', {
+      description: 'ARN of the domain event bus',
+      value: this.eventBus.eventBus.eventBusArn,
+    });
+    this.email.identity.dkimRecords.forEach((record, index) => {
+      new CfnOutput(this, `SenderDomainDkimRecord${index + 1}`, {
+        description: `DKIM record ${index + 1} of 3 to publish in the DNS of ${this.email.senderDomain} (CNAME name and value); SES verifies the domain once all three resolve`,
+        value: `${record.name} CNAME ${record.value}`,
+      });
     });
   }
 }

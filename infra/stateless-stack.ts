@@ -1,17 +1,22 @@
 /**
  * The code and the front door: one Lambda per `function` of the shared route table and the
- * HTTP API whose routes come from that table. Stateful resources arrive through typed props;
- * everything here can be destroyed and redeployed without losing data.
+ * HTTP API whose routes come from that table, the upload verifier, the claim timer and the
+ * outbox relay. Stateful resources arrive through typed props; everything here can be
+ * destroyed and redeployed without losing data.
  */
 import { Annotations, CfnOutput, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import { Bucket, type BucketAttributes } from 'aws-cdk-lib/aws-s3';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import { ConfigurationSet, type IEmailIdentity } from 'aws-cdk-lib/aws-ses';
 import type { Construct } from 'constructs';
 import { DOCUMENT_PREFIX, UPLOAD_PREFIX } from '../functions/adapters/document-object-keys.js';
 import { ROUTES, type RouteDefinition, type RouteFunction } from '../functions/http/routes.js';
 import { documentPolicyEnvironment, type StageConfig } from './config.js';
+import { ClaimTimer } from './constructs/claim-timer.js';
+import { OutboxRelay } from './constructs/outbox-relay.js';
 import { ServiceAlarms } from './constructs/service-alarms.js';
 import { hasFunctionEntry, ServiceFunction } from './constructs/service-function.js';
 import { ServiceHttpApi } from './constructs/service-http-api.js';
@@ -43,6 +48,12 @@ export interface StatelessStackProps extends StackProps {
    * @default - only the account-wide SES reputation alarms
    */
   readonly emailConfigurationSetName?: string;
+  /** The domain event bus (from the stateful stack). */
+  readonly eventBus: IEventBus;
+  /** The SES identity of `config.senderAddress` (from the stateful stack). */
+  readonly emailIdentity: IEmailIdentity;
+  /** HMAC key of the consent-link tokens (from the stateful stack). */
+  readonly consentSecret: ISecret;
 }
 
 /** What each HTTP function is for and which resources it may use (least privilege per function). */
@@ -102,6 +113,10 @@ export class StatelessStack extends Stack {
   readonly skippedRoutes: readonly RouteDefinition[];
   /** The Lambda behind the PoE bucket's upload events. */
   readonly uploadVerifier: UploadVerifier;
+  /** The claim deadline timer (state machine and its expire-deadline task). */
+  readonly claimTimer: ClaimTimer;
+  /** The Lambda on the table stream that carries out outbox events. */
+  readonly outboxRelay: OutboxRelay;
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
@@ -128,6 +143,11 @@ export class StatelessStack extends Stack {
     this.alarms.watchHttpApi(this.api.api);
 
     const calendar = config.businessCalendar;
+    const calendarEnvironment = {
+      BUSINESS_CALENDAR_COUNTRY: calendar.country,
+      BUSINESS_CALENDAR_TIME_ZONE: calendar.timeZone,
+      ...(calendar.region !== undefined && { BUSINESS_CALENDAR_REGION: calendar.region }),
+    };
     const functions = new Map<RouteFunction, ServiceFunction>();
     const skipped: RouteDefinition[] = [];
     for (const [name, functionRoutes] of routesByFunction(routes)) {
@@ -143,11 +163,7 @@ export class StatelessStack extends Stack {
         description: wiring.description,
         logRetention: config.logRetentionDays,
         reservedConcurrentExecutions: config.reservedConcurrency?.[name],
-        environment: {
-          BUSINESS_CALENDAR_COUNTRY: calendar.country,
-          BUSINESS_CALENDAR_TIME_ZONE: calendar.timeZone,
-          ...(calendar.region !== undefined && { BUSINESS_CALENDAR_REGION: calendar.region }),
-        },
+        environment: calendarEnvironment,
       });
       wiring.wire(fn, props);
       Validations.of(fn).acknowledge({
@@ -178,6 +194,31 @@ export class StatelessStack extends Stack {
       );
     }
 
+    this.claimTimer = new ClaimTimer(this, 'ClaimTimer', {
+      table: props.table,
+      logRetention: config.logRetentionDays,
+      calendarEnvironment,
+      reservedConcurrentExecutions: config.reservedConcurrency?.['expire-deadline'],
+    });
+    this.outboxRelay = new OutboxRelay(this, 'OutboxRelay', {
+      table: props.table,
+      timerStateMachine: this.claimTimer.stateMachine,
+      eventBus: props.eventBus,
+      emailIdentity: props.emailIdentity,
+      senderAddress: config.senderAddress,
+      ...(props.emailConfigurationSetName !== undefined && {
+        emailConfigurationSet: ConfigurationSet.fromConfigurationSetName(
+          this,
+          'EmailConfigurationSet',
+          props.emailConfigurationSetName,
+        ),
+      }),
+      consentSecret: props.consentSecret,
+      publicBaseUrl: config.publicBaseUrl,
+      logRetention: config.logRetentionDays,
+      reservedConcurrentExecutions: config.reservedConcurrency?.['outbox-relay'],
+    });
+
     new CfnOutput(this, 'ApiUrl', {
       description: 'Base URL of the claims API',
       value: this.api.url,
@@ -189,6 +230,19 @@ export class StatelessStack extends Stack {
     new CfnOutput(this, 'DashboardUrl', {
       description: 'The CloudWatch dashboard of the stage',
       value: `https://console.aws.amazon.com/cloudwatch/home?region=${this.region}#dashboards/dashboard/${this.alarms.dashboard.dashboardName}`,
+    });
+    new CfnOutput(this, 'ClaimTimerStateMachineArn', {
+      description:
+        'The claim timer (one execution per armed deadline, named <claimId>-<deadline>-v<version>)',
+      value: this.claimTimer.stateMachine.stateMachineArn,
+    });
+    new CfnOutput(this, 'OutboxRelayFunctionName', {
+      description: 'The outbox relay Lambda (invoke it with {"Records": [...]} to replay outbox events)',
+      value: this.outboxRelay.function.function.functionName,
+    });
+    new CfnOutput(this, 'OutboxRelayDeadLetterQueueUrl', {
+      description: "Dead-letter queue of the outbox relay's stream mapping (failed batches)",
+      value: this.outboxRelay.deadLetterQueue.queueUrl,
     });
   }
 }

@@ -1,9 +1,10 @@
 /**
  * The service's alarms, their notification topic and its one CloudWatch dashboard, with the
  * thresholds fixed once. Each resource kind is watched through one method (`watchFunction`,
- * `watchHttpApi`, `watchQueue`, `watchStateMachine`, `watchEmail`), so a function, queue or
- * machine added later gets the same alarms and dashboard lines by one call; a `ServiceFunction`
- * created in a stack that already has `ServiceAlarms` is watched without any call at all.
+ * `watchHttpApi`, `watchQueue`, `watchStateMachine`, `watchEmail`, `watchStreamConsumer`), so a
+ * function, queue or machine added later gets the same alarms and dashboard lines by one call; a
+ * `ServiceFunction` created in a stack that already has `ServiceAlarms` is watched without any
+ * call at all.
  *
  * Every alarm's description says what it means and what to do: it is the body of the
  * notification email, and the README's runbook repeats it.
@@ -85,6 +86,14 @@ export interface WatchEmailOptions {
   readonly configurationSetName?: string;
 }
 
+/** A dead-letter queue's own runbook, where the generic one would mislead. */
+export interface WatchQueueOptions {
+  /** What a message in this queue means (the alarm description's "Meaning:"). */
+  readonly meaning?: string;
+  /** What the operator does about it (the alarm description's "Do:"). */
+  readonly action?: string;
+}
+
 interface Watched<T> {
   readonly label: string;
   readonly resource: T;
@@ -111,6 +120,7 @@ export class ServiceAlarms extends Construct {
   private readonly watchedFunctionConstructs = new Set<IConstruct>();
   private readonly queues: Watched<IQueue>[] = [];
   private readonly machines: Watched<IStateMachine>[] = [];
+  private readonly streamConsumers: Watched<IFunction>[] = [];
   private readonly configurationSets: string[] = [];
   private emailWatched = false;
 
@@ -253,8 +263,12 @@ export class ServiceAlarms extends Construct {
     });
   }
 
-  /** Alarms as soon as a (dead-letter) queue holds a message; its depth goes on the dashboard. */
-  watchQueue(queue: IQueue, label = labelOf(queue)): void {
+  /**
+   * Alarms as soon as a (dead-letter) queue holds a message; its depth goes on the dashboard.
+   *
+   * @param options the runbook, when the generic one (read, fix, SQS redrive) does not fit
+   */
+  watchQueue(queue: IQueue, label = labelOf(queue), options: WatchQueueOptions = {}): void {
     this.assertUniqueLabel(this.queues, label);
     this.queues.push({ label, resource: queue });
     this.addAlarm(`${label}-not-empty`, {
@@ -265,8 +279,31 @@ export class ServiceAlarms extends Construct {
       threshold: 1,
       description: [
         `Dead-letter queue ${label} holds at least one message.`,
-        'Meaning: an event failed every retry and its side effect (timer, email, domain event) has not happened.',
-        'Do: read the message (its body names the event or the stream batch), fix the cause from the consumer\'s logs, then redrive it (SQS console "Start DLQ redrive", or re-run the outbox event). Effects are idempotent, so a redrive is safe.',
+        `Meaning: ${options.meaning ?? 'an event failed every retry and its side effect (timer, email, domain event) has not happened.'}`,
+        `Do: ${options.action ?? 'read the message (its body names the event or the stream batch), fix the cause from the consumer\'s logs, then redrive it (SQS console "Start DLQ redrive", or re-run the outbox event). Effects are idempotent, so a redrive is safe.'}`,
+      ],
+    });
+  }
+
+  /**
+   * Alarms when a function fed by a stream falls behind: the age of the last record it was
+   * given reaches `maxAge`. Such a function reports failed records instead of throwing, so its
+   * Errors alarm stays quiet while a failing record is retried and holds up its shard; this is
+   * the alarm that notices. Its iterator age goes on the dashboard.
+   *
+   * @param maxAge the age that raises the alarm; default 5 minutes
+   */
+  watchStreamConsumer(fn: WatchableFunction, label = labelOf(fn), maxAge = FIVE_MINUTES): void {
+    this.assertUniqueLabel(this.streamConsumers, label);
+    this.streamConsumers.push({ label, resource: fn.function });
+    const minutes = maxAge.toMinutes();
+    this.addAlarm(`${label}-iterator-age`, {
+      metric: fn.function.metric('IteratorAge', { period: Duration.minutes(1), statistic: 'Maximum' }),
+      threshold: maxAge.toMilliseconds(),
+      description: [
+        `Lambda ${label} is ${minutes} minutes or more behind its stream.`,
+        'Meaning: a record keeps failing and is being retried, holding up the records behind it on its shard (until its retries or its maximum age run out and it goes to the dead-letter queue), or the function is throttled or slow. Their side effects (timers, emails, domain events) are late, not lost.',
+        'Do: search the function\'s logs for level ERROR ("Outbox event failed", with eventId and claimId) and fix the cause (SES identity not verified or sandbox recipient, a missing permission, a dependency outage); the retries then catch up by themselves. Check its Throttles and Duration on the dashboard.',
       ],
     });
   }
@@ -466,6 +503,17 @@ export class ServiceAlarms extends Construct {
           'Dead-letter queue depth',
           this.queues.map(({ resource, label }) =>
             resource.metricApproximateNumberOfMessagesVisible({ label, statistic: 'Maximum' }),
+          ),
+          12,
+        ),
+      );
+    }
+    if (this.streamConsumers.length > 0) {
+      widgets.push(
+        graph(
+          'Stream iterator age (ms)',
+          this.streamConsumers.map(({ resource, label }) =>
+            resource.metric('IteratorAge', { label, statistic: 'Maximum' }),
           ),
           12,
         ),

@@ -10,6 +10,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import { Grant, type IGrantable, type IPrincipal, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import {
   ApplicationLogLevel,
@@ -23,7 +24,9 @@ import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lam
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { IConfigurationSet, IEmailIdentity } from 'aws-cdk-lib/aws-ses';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference.js';
 import { Construct } from 'constructs';
 import { INDEXES } from '../../functions/adapters/table-schema.js';
@@ -74,7 +77,7 @@ export type TableAccess = 'read' | 'readWrite';
  * (design: no Scan on request paths), and IAM enforces it. Transactions need no action of
  * their own; `TransactWriteItems` is authorized per contained Put/Update/Delete/ConditionCheck.
  */
-const TABLE_ACTIONS: Record<TableAccess, readonly string[]> = {
+const TABLE_ACTIONS = {
   read: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'],
   readWrite: [
     'dynamodb:GetItem',
@@ -86,7 +89,10 @@ const TABLE_ACTIONS: Record<TableAccess, readonly string[]> = {
     'dynamodb:DeleteItem',
     'dynamodb:BatchWriteItem',
   ],
-};
+} as const satisfies Record<TableAccess, readonly string[]>;
+
+/** One item action on a table, for a function that needs fewer than an access level grants. */
+export type TableItemAction = (typeof TABLE_ACTIONS)['readWrite'][number];
 
 export interface ServiceFunctionProps {
   /**
@@ -162,6 +168,20 @@ export interface ServiceFunctionProps {
    * @default RemovalPolicy.RETAIN — logs outlive a deleted stack until their retention ends.
    */
   readonly logRemovalPolicy?: RemovalPolicy;
+}
+
+/** What `ServiceFunction.useEmailIdentity` grants and passes. */
+export interface UseEmailIdentityOptions {
+  /** The verified identity (domain or address) that `sender` belongs to. */
+  readonly identity: IEmailIdentity;
+  /** The From address, the only one the grant allows. */
+  readonly sender: string;
+  /**
+   * The configuration set the function sends with.
+   *
+   * @default - none (no `SES_CONFIGURATION_SET`)
+   */
+  readonly configurationSet?: IConfigurationSet;
 }
 
 /** One Lambda function of the service, built from `functions/<entryName>.ts`. */
@@ -270,19 +290,19 @@ export class ServiceFunction extends Construct implements IGrantable {
    * Grants item access to `table` (the table and each of its named indexes, no `index/*`
    * wildcard, never `Scan`) and passes its name as `envName`.
    *
-   * @param access `read` or `readWrite`
+   * @param access `read`, `readWrite`, or exactly the item actions the function performs
    * @param envName environment variable that receives the table name
    */
   useTable(
     table: ITableV2,
-    access: TableAccess = 'readWrite',
+    access: TableAccess | readonly TableItemAction[] = 'readWrite',
     envName = 'TABLE_NAME',
     indexNames: readonly string[] = Object.keys(INDEXES),
   ): Grant {
     this.function.addEnvironment(envName, table.tableName);
     const itemGrant = Grant.addToPrincipal({
       grantee: this,
-      actions: [...TABLE_ACTIONS[access]],
+      actions: typeof access === 'string' ? [...TABLE_ACTIONS[access]] : [...access],
       resourceArns: [table.tableArn],
     });
     if (indexNames.length === 0) return itemGrant;
@@ -332,6 +352,55 @@ export class ServiceFunction extends Construct implements IGrantable {
   useSecret(secret: ISecret, envName: string): Grant {
     this.function.addEnvironment(envName, secret.secretArn);
     return secret.grantRead(this);
+  }
+
+  /**
+   * Grants `states:StartExecution` on `machine` (not describe, stop or any other machine) and
+   * passes its ARN as `envName`.
+   *
+   * @param envName environment variable that receives the state machine's ARN
+   */
+  useStateMachine(machine: IStateMachine, envName = 'STATE_MACHINE_ARN'): Grant {
+    this.function.addEnvironment(envName, machine.stateMachineArn);
+    return machine.grantStartExecution(this);
+  }
+
+  /**
+   * Grants `events:PutEvents` on `bus` only and passes its name as `envName`.
+   *
+   * @param envName environment variable that receives the bus name
+   */
+  useEventBus(bus: IEventBus, envName = 'EVENT_BUS_NAME'): Grant {
+    this.function.addEnvironment(envName, bus.eventBusName);
+    return bus.grantPutEventsTo(this);
+  }
+
+  /**
+   * Grants `ses:SendEmail` (SES v1 `SendEmail`, what the service's mailer calls) on the sender's
+   * identity and the configuration set, only with `sender` as the From address, and passes the
+   * address as `SENDER_ADDRESS` and the set's name as `SES_CONFIGURATION_SET`.
+   */
+  useEmailIdentity(options: UseEmailIdentityOptions): Grant {
+    const { identity, sender, configurationSet } = options;
+    this.function.addEnvironment('SENDER_ADDRESS', sender);
+    const resourceArns = [identity.emailIdentityArn];
+    if (configurationSet) {
+      this.function.addEnvironment('SES_CONFIGURATION_SET', configurationSet.configurationSetName);
+      // SES authorizes a send against the configuration set it uses as well as the identity.
+      resourceArns.push(
+        Stack.of(this).formatArn({
+          service: 'ses',
+          resource: 'configuration-set',
+          resourceName: configurationSet.configurationSetName,
+        }),
+      );
+    }
+    return Grant.addToPrincipal({
+      grantee: this,
+      actions: ['ses:SendEmail'],
+      resourceArns,
+      conditions: { StringEquals: { 'ses:FromAddress': sender } },
+    });
   }
 }
 

@@ -1,4 +1,4 @@
-import { App, Stack } from 'aws-cdk-lib';
+import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
@@ -113,8 +113,11 @@ describe('stateless stack: alarms, topic and dashboard (prod)', () => {
 
   it('has exactly those alarms, each notifying the topic on ALARM and OK, with a runbook', () => {
     const alarms = alarmsOf(template);
-    // The upload verifier adds its two function alarms and one for its dead-letter queue.
-    expect(alarms).toHaveLength(1 + 2 * built.stateless.functions.size + 2 + 3);
+    // The upload verifier adds its two function alarms and one for its dead-letter queue; the
+    // claim timer two for its function and one for its state machine; the outbox relay two for
+    // its function, one for its dead-letter queue and one for its iterator age; the
+    // configuration set two (bounces, complaints).
+    expect(alarms).toHaveLength(1 + 2 * built.stateless.functions.size + 2 + 3 + 3 + 4 + 2);
     const topic = ref(built.stateless.alarms.topic);
     for (const alarm of alarms) {
       expect(alarm.AlarmActions, alarm.AlarmName).toEqual([topic]);
@@ -344,6 +347,44 @@ describe('ServiceAlarms', () => {
     expect(metricLines(widgetTitled(dashboardWidgets(template), 'Dead-letter queue depth')).join()).toContain(
       'AWS/SQS ApproximateNumberOfMessagesVisible QueueName',
     );
+  });
+
+  it("takes a dead-letter queue's own runbook where the generic one does not fit", () => {
+    const stack = bareStack();
+    const alarms = new ServiceAlarms(stack, 'Alarms', { namePrefix: 'x' });
+    const dlq = new Queue(stack, 'StreamDlq', { encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true });
+    alarms.watchQueue(dlq, 'stream-dlq', {
+      meaning: 'batch metadata only.',
+      action: 'replay from the stream.',
+    });
+    expect(alarmNamed(Template.fromStack(stack), 'x-stream-dlq-not-empty').AlarmDescription).toBe(
+      'Dead-letter queue stream-dlq holds at least one message.\nMeaning: batch metadata only.\nDo: replay from the stream.',
+    );
+  });
+
+  it('alarms when a stream consumer falls behind, and graphs its iterator age', () => {
+    const stack = bareStack();
+    const alarms = new ServiceAlarms(stack, 'Alarms', { namePrefix: 'x' });
+    const fn = serviceFunction(stack, 'Relay');
+    alarms.watchStreamConsumer(fn, 'relay', Duration.minutes(10));
+    const template = Template.fromStack(stack);
+    expect(alarmNamed(template, 'x-relay-iterator-age')).toMatchObject({
+      Namespace: 'AWS/Lambda',
+      MetricName: 'IteratorAge',
+      Statistic: 'Maximum',
+      Period: 60,
+      Dimensions: [
+        { Name: 'FunctionName', Value: { Ref: stack.getLogicalId(fn.function.node.defaultChild as never) } },
+      ],
+      Threshold: 600_000,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    });
+    expect(alarmNamed(template, 'x-relay-iterator-age').AlarmDescription).toMatch(
+      /10 minutes[\s\S]*\nMeaning: [\s\S]+\nDo: /,
+    );
+    expect(
+      metricLines(widgetTitled(dashboardWidgets(template), 'Stream iterator age (ms)')).join(),
+    ).toContain('AWS/Lambda IteratorAge FunctionName');
   });
 
   it('alarms on failed or timed-out state machine executions', () => {

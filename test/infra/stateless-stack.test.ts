@@ -6,6 +6,7 @@ import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { INDEXES } from '../../functions/adapters/table-schema.js';
 import { ROUTES, type RouteDefinition, routeKey } from '../../functions/http/routes.js';
+import { STATE_MACHINE_LOG_DELIVERY_ACTIONS } from '../../infra/constructs/claim-timer.js';
 import { hasFunctionEntry } from '../../infra/constructs/service-function.js';
 import type { ServiceApp } from '../../infra/service-app.js';
 import { routesByFunction } from '../../infra/stateless-stack.js';
@@ -46,8 +47,9 @@ describe('stateless stack: functions', () => {
     const expected = [...routesByFunction(ROUTES).keys()].filter(hasFunctionEntry);
     expect(expected.length).toBeGreaterThan(0);
     expect([...built.stateless.functions.keys()].sort()).toEqual([...expected].sort());
-    // Besides them: the upload verifier and CDK's bucket-notifications handler.
-    template.resourceCountIs('AWS::Lambda::Function', expected.length + 2);
+    // Besides them: the upload verifier, CDK's bucket-notifications handler, the claim timer's
+    // expire-deadline task and the outbox relay.
+    template.resourceCountIs('AWS::Lambda::Function', expected.length + 4);
   });
 
   it('runs every function on Node 22, arm64, ESM bundle, active tracing, JSON logs', () => {
@@ -91,9 +93,17 @@ describe('stateless stack: functions', () => {
     const rendered = JSON.stringify(statements);
     expect(rendered).not.toContain('/index/*');
     for (const indexName of Object.keys(INDEXES)) expect(rendered).toContain(`/index/${indexName}"`);
-    // The only `Resource: "*"` is X-Ray's, which supports no resource-level permissions.
+    // The only `Resource: "*"` are X-Ray's and the claim timer's log delivery (on no other role:
+    // lifecycle-infra.test.ts), which support no resource-level permissions.
     const wildcard = statements.filter((s) => s.Resource === '*');
-    expect(wildcard.flatMap((s) => [s.Action].flat()).every((a) => a.startsWith('xray:'))).toBe(true);
+    expect(
+      wildcard
+        .flatMap((s) => [s.Action].flat())
+        .filter(
+          (a) =>
+            !a.startsWith('xray:') && !(STATE_MACHINE_LOG_DELIVERY_ACTIONS as readonly string[]).includes(a),
+        ),
+    ).toEqual([]);
   });
 
   it('uses its own roles, without AWS managed policies', () => {

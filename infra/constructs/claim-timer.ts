@@ -1,0 +1,114 @@
+/**
+ * The claim timer: the Standard state machine of `statemachines/claim-timer.asl.json` (wait
+ * until `dueAt`, then invoke the expire-deadline Lambda), deployed from that very file, the
+ * one `npm start` runs locally. The outbox relay starts one execution per armed deadline.
+ */
+import { join } from 'node:path';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { ServiceAlarms } from './service-alarms.js';
+import { PROJECT_ROOT, ServiceFunction } from './service-function.js';
+
+/** The timer's definition, shared with the local cloud. */
+export const CLAIM_TIMER_DEFINITION_FILE = join(PROJECT_ROOT, 'statemachines', 'claim-timer.asl.json');
+
+/** The definition's placeholder for the task Lambda (`${ExpireDeadlineFunctionArn}`). */
+export const EXPIRE_DEADLINE_FUNCTION_ARN_SUBSTITUTION = 'ExpireDeadlineFunctionArn';
+
+/**
+ * What CDK grants a state machine that logs to CloudWatch Logs (vended log delivery): actions
+ * that support no resource-level permissions, so their `Resource` is `*`.
+ */
+export const STATE_MACHINE_LOG_DELIVERY_ACTIONS = [
+  'logs:CreateLogDelivery',
+  'logs:GetLogDelivery',
+  'logs:UpdateLogDelivery',
+  'logs:DeleteLogDelivery',
+  'logs:ListLogDeliveries',
+  'logs:PutResourcePolicy',
+  'logs:DescribeResourcePolicies',
+  'logs:DescribeLogGroups',
+] as const;
+
+export interface ClaimTimerProps {
+  /** The claims table: the expire-deadline function reads the claim and writes the timeout transition. */
+  readonly table: ITableV2;
+
+  /** Retention of the function's and the state machine's log groups. */
+  readonly logRetention: RetentionDays;
+
+  /** The business calendar variables (`BUSINESS_CALENDAR_*`) the timeout transitions count with. */
+  readonly calendarEnvironment: Readonly<Record<string, string>>;
+
+  /**
+   * Reserved concurrency of the expire-deadline function.
+   *
+   * @default - none; the account's unreserved pool
+   */
+  readonly reservedConcurrentExecutions?: number;
+}
+
+export class ClaimTimer extends Construct {
+  /** The timer's task: applies a deadline's timeout if the claim still carries it. */
+  readonly expireDeadline: ServiceFunction;
+  readonly stateMachine: StateMachine;
+  /** Execution history of every timer (all events, with their input and output). */
+  readonly logGroup: LogGroup;
+
+  constructor(scope: Construct, id: string, props: ClaimTimerProps) {
+    super(scope, id);
+
+    this.expireDeadline = new ServiceFunction(this, 'ExpireDeadline', {
+      entryName: 'expire-deadline',
+      description: 'CPOR claims: applies a claim deadline that fell due (claim-timer task)',
+      logRetention: props.logRetention,
+      // A read and one transaction, re-read up to five times after a concurrent write.
+      timeout: Duration.seconds(30),
+      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
+      environment: props.calendarEnvironment,
+    });
+    // The claim item (Get) and the transition's transaction (claim, history, outbox); no index.
+    this.expireDeadline.useTable(props.table, 'readWrite', 'TABLE_NAME', []);
+    Validations.of(this.expireDeadline).acknowledge({
+      id: 'Serverless-LambdaDLQ',
+      reason:
+        'Invoked synchronously by the claim-timer state machine: a failure returns to the execution, which retries it (ASL Retry) and then fails, raising the state machine alarm; an async dead-letter queue would never receive anything.',
+    });
+
+    this.logGroup = new LogGroup(this, 'Logs', {
+      retention: props.logRetention,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    this.stateMachine = new StateMachine(this, 'StateMachine', {
+      comment: 'CPOR claims: one-shot claim deadline timer (wait until dueAt, then expire-deadline)',
+      stateMachineType: StateMachineType.STANDARD,
+      definitionBody: DefinitionBody.fromFile(CLAIM_TIMER_DEFINITION_FILE),
+      definitionSubstitutions: {
+        [EXPIRE_DEADLINE_FUNCTION_ARN_SUBSTITUTION]: this.expireDeadline.function.functionArn,
+      },
+      // Execution data is the timer input (claim id, deadline kind, due time, version) and the
+      // outcome: no personal data, and it shows when and how each deadline was applied.
+      logs: { destination: this.logGroup, level: LogLevel.ALL, includeExecutionData: true },
+      tracingEnabled: true,
+    });
+    // Exactly the function the definition names: no version or alias wildcard (`grantInvoke`
+    // would add `<arn>:*`).
+    this.stateMachine.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['lambda:InvokeFunction'],
+        resources: [this.expireDeadline.function.functionArn],
+      }),
+    );
+    Validations.of(this.stateMachine).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: `Added by CDK for the logging and tracing this machine must have: the CloudWatch Logs vended-delivery actions (${STATE_MACHINE_LOG_DELIVERY_ACTIONS.join(', ')}) and X-Ray's (xray:PutTraceSegments, PutTelemetryRecords, GetSamplingRules, GetSamplingTargets) support no resource-level permissions (Resource must be *).`,
+    });
+
+    ServiceAlarms.of(this)?.watchStateMachine(this.stateMachine, 'claim-timer');
+  }
+}
