@@ -278,7 +278,10 @@ export function historyPut(tableName: string, event: HistoryEvent) {
   };
 }
 
-/** Runs a transaction; a failed condition on any item becomes `VersionConflictError` (nothing written). */
+/**
+ * Runs a transaction; a failed condition on any item, or a conflict with another transaction
+ * in flight on one of them (`TransactionConflict`), becomes `VersionConflictError` (nothing written).
+ */
 export async function transactOrConflict(
   client: DynamoDBDocumentClient,
   items: NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>,
@@ -290,7 +293,9 @@ export async function transactOrConflict(
   } catch (error) {
     if (
       error instanceof TransactionCanceledException &&
-      error.CancellationReasons?.some((r) => r.Code === 'ConditionalCheckFailed')
+      error.CancellationReasons?.some(
+        (r) => r.Code === 'ConditionalCheckFailed' || r.Code === 'TransactionConflict',
+      )
     ) {
       throw new VersionConflictError(claimId, expectedVersion);
     }
