@@ -30,7 +30,7 @@ describe('reviewer queue and conflicts', () => {
   });
   afterAll(async () => api?.stop());
 
-  const tenant = (n: number) => `0000000${n}-1111-4222-8333-444444444444`;
+  const tenant = (n: number) => `${n.toString(16).padStart(8, '0')}-1111-4222-8333-444444444444`;
   const onTenant = (n: number, family = 'businessApplications') => ({
     customer: {
       tenantId: tenant(n),
