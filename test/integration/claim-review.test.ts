@@ -30,6 +30,7 @@ describe('reviewer queue and conflicts', () => {
   });
   afterAll(async () => api?.stop());
 
+  // The queue test takes tenants 1, 2, 3…; the conflict tests use their own (1007, 1008).
   const tenant = (n: number) => `${n.toString(16).padStart(8, '0')}-1111-4222-8333-444444444444`;
   const onTenant = (n: number, family = 'businessApplications') => ({
     customer: {
@@ -95,8 +96,8 @@ describe('reviewer queue and conflicts', () => {
 
   describe('conflicts', () => {
     it("a second partner's claim on the same tenant and product family: reviewers see the first claim's id, the partner only that a conflict exists", async () => {
-      const first = await claimIn(api, { partner: cast.alice, rita: cast.rita }, 'submitted', onTenant(7));
-      const second = await claimIn(api, { partner: cast.bob, rita: cast.rita }, 'submitted', onTenant(7));
+      const first = await claimIn(api, { partner: cast.alice, rita: cast.rita }, 'submitted', onTenant(1007));
+      const second = await claimIn(api, { partner: cast.bob, rita: cast.rita }, 'submitted', onTenant(1007));
 
       const reviewerView = await getClaim(api, cast.rita, second.id);
       expect(reviewerView.conflict).toEqual({ exists: true, claimIds: [first.id] });
@@ -105,7 +106,7 @@ describe('reviewer queue and conflicts', () => {
       expect((partnerView.json as ClaimView).conflict).toEqual({ exists: true });
       expect(partnerView.text).not.toContain(first.id);
       expect(second.conflict).toEqual({ exists: true });
-      const partnerList = await api.request('GET', `/v1/claims?customerTenantId=${tenant(7)}`, {
+      const partnerList = await api.request('GET', `/v1/claims?customerTenantId=${tenant(1007)}`, {
         token: cast.bob,
       });
       expect(partnerList.text).not.toContain(first.id);
@@ -131,7 +132,7 @@ describe('reviewer queue and conflicts', () => {
       expect(verifyHistoryChain(items)).toEqual({ valid: true });
       expect((partnerHistory.json as { verification: unknown }).verification).toEqual({ valid: true });
 
-      const reviewerList = await api.request('GET', `/v1/claims?customerTenantId=${tenant(7)}`, {
+      const reviewerList = await api.request('GET', `/v1/claims?customerTenantId=${tenant(1007)}`, {
         token: cast.rita,
       });
       const listed = (reviewerList.json as { items: ClaimView[] }).items.find((c) => c.id === second.id);
@@ -139,12 +140,12 @@ describe('reviewer queue and conflicts', () => {
     });
 
     it('no conflict for another product family, the same partner, or a claim no longer held', async () => {
-      const held = await claimIn(api, { partner: cast.alice, rita: cast.rita }, 'approved', onTenant(8));
+      const held = await claimIn(api, { partner: cast.alice, rita: cast.rita }, 'approved', onTenant(1008));
       const otherFamily = await claimIn(
         api,
         { partner: cast.bob, rita: cast.rita },
         'submitted',
-        onTenant(8, 'microsoft365'),
+        onTenant(1008, 'microsoft365'),
       );
       expect((await getClaim(api, cast.rita, otherFamily.id)).conflict).toEqual({
         exists: false,
@@ -154,7 +155,7 @@ describe('reviewer queue and conflicts', () => {
         api,
         { partner: cast.andy, rita: cast.rita },
         'submitted',
-        onTenant(8),
+        onTenant(1008),
       );
       expect((await getClaim(api, cast.rita, samePartner.id)).conflict).toEqual({
         exists: false,
@@ -163,14 +164,19 @@ describe('reviewer queue and conflicts', () => {
       await must(api, cast.andy, samePartner.id, 'withdraw');
 
       // An approved claim holds the customer; once withdrawn it no longer does.
-      const whileHeld = await claimIn(api, { partner: cast.bob, rita: cast.rita }, 'submitted', onTenant(8));
+      const whileHeld = await claimIn(
+        api,
+        { partner: cast.bob, rita: cast.rita },
+        'submitted',
+        onTenant(1008),
+      );
       expect((await getClaim(api, cast.rita, whileHeld.id)).conflict.claimIds).toEqual([held.id]);
       await must(api, cast.alice, held.id, 'withdraw');
       const afterWithdrawal = await claimIn(
         api,
         { partner: cast.bob, rita: cast.rita },
         'submitted',
-        onTenant(8),
+        onTenant(1008),
       );
       expect((await getClaim(api, cast.rita, afterWithdrawal.id)).conflict).toEqual({
         exists: false,
