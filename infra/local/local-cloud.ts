@@ -9,6 +9,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { LogLevel } from '@aws-lambda-powertools/logger/types';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { ManualClock } from '../../functions/domain/clock.js';
 import type { DocumentPolicy } from '../../functions/domain/document.js';
 import {
@@ -86,6 +87,8 @@ export interface LocalCloudOptions {
   lifecycle?: boolean;
   /** The local SES port (`SES_PORT`). @default 0 (the OS picks) */
   sesPort?: number;
+  /** The API handler's DynamoDB client, e.g. with counting middleware (benchmarks). */
+  apiDynamoDbClient?: DynamoDBClient;
 }
 
 export interface LocalCloud {
@@ -164,6 +167,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         region: LOCAL_AWS_REGION,
         cursorSecret: cursorSecret(dataDir),
         clock,
+        ...(options.apiDynamoDbClient && { dynamoDbClient: options.apiDynamoDbClient }),
         ...(options.businessCalendar && { businessCalendar: options.businessCalendar }),
         ...documents,
       }),
