@@ -16,6 +16,13 @@ import {
 /** Control characters have no place in names and would enable header injection in emails. */
 const CONTROL_CHARACTER = /[\p{Cc}\u2028\u2029]/u;
 const MULTILINE_CONTROL_CHARACTER = /[^\P{Cc}\n\r\t]/u;
+/**
+ * Lone surrogates (not valid UTF-8: DynamoDB and SES cannot carry them) and bidi overrides,
+ * embeddings and isolates (they make shown text read differently from what it is).
+ */
+const UNSAFE_UNICODE = /[\p{Cs}\u202A-\u202E\u2066-\u2069]/u;
+/** Blank once invisible characters (format characters such as zero-width spaces) are set aside. */
+const isBlank = (s: string) => s.replace(/[\p{Cf}\p{Z}\s]/gu, '').length === 0;
 
 /** Free text of at most `max` characters, trimmed, non-empty, without control characters. */
 export const text = (max: number) =>
@@ -24,7 +31,9 @@ export const text = (max: number) =>
     .trim()
     .min(1, 'must not be empty')
     .max(max, `must be at most ${max} characters`)
-    .refine((s) => !CONTROL_CHARACTER.test(s), 'must not contain control characters');
+    .refine((s) => !CONTROL_CHARACTER.test(s), 'must not contain control characters')
+    .refine((s) => !UNSAFE_UNICODE.test(s), 'must not contain lone surrogates or bidi controls')
+    .refine((s) => s === '' || !isBlank(s), 'must not be blank');
 
 /** Multi-line text (comments, justifications): newlines and tabs allowed, other controls not. */
 export const longText = (max: number) =>
@@ -36,7 +45,9 @@ export const longText = (max: number) =>
     .refine(
       (s) => !MULTILINE_CONTROL_CHARACTER.test(s),
       'must not contain control characters other than line breaks and tabs',
-    );
+    )
+    .refine((s) => !UNSAFE_UNICODE.test(s), 'must not contain lone surrogates or bidi controls')
+    .refine((s) => s === '' || !isBlank(s), 'must not be blank');
 
 export const email = z
   .email('must be an email address')

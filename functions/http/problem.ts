@@ -69,7 +69,7 @@ export function fieldErrorsFromZod(error: ZodError, prefix = ''): FieldError[] {
     const unknownKeys = issue.code === 'unrecognized_keys' ? issue.keys : [];
     if (unknownKeys.length > 0) {
       return {
-        field: [...path, ...unknownKeys].join('.'),
+        field: [...path, ...unknownKeys].join('.') || '(body)',
         reason: `unknown field${unknownKeys.length > 1 ? 's' : ''}: ${unknownKeys.join(', ')}`,
       };
     }

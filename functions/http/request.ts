@@ -1,7 +1,7 @@
 /** Reading an API Gateway v2 request: body, query and path, validated with zod into problem+json errors. */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { z } from 'zod';
-import { fieldErrorsFromZod, HttpProblemError, validationProblem } from './problem.js';
+import { fieldErrorsFromZod, HttpProblemError, notFound, validationProblem } from './problem.js';
 
 /** Request bodies beyond this are refused before parsing (API Gateway allows up to 10 MB). */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -46,9 +46,13 @@ export function parseQuery<S extends z.ZodType>(event: APIGatewayProxyEventV2, s
   return validate(schema, { ...(event.queryStringParameters ?? {}) }, '');
 }
 
+/** Longer ids name nothing this API issued (ids are UUIDs), and would break DynamoDB's key size limit. */
+const MAX_PATH_PARAMETER_LENGTH = 256;
+
 export function pathParameter(event: APIGatewayProxyEventV2, name: string): string {
   const value = event.pathParameters?.[name];
   if (!value) throw validationProblem([{ field: name, reason: 'is required' }]);
+  if (value.length > MAX_PATH_PARAMETER_LENGTH) throw notFound();
   return value;
 }
 
