@@ -5,7 +5,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { BatchWriteItemCommand, GetItemCommand, TransactWriteItemsCommand } from '@aws-sdk/client-dynamodb';
@@ -368,7 +368,15 @@ try {
 }
 
 results.runSeconds = round((performance.now() - runStarted) / 1000, 1);
-writeFileSync(join(ROOT, 'bench-results.json'), `${JSON.stringify(results, null, 2)}\n`);
+// Keep the load test's figures (`npm run bench:load` writes the `load` key).
+const resultsFile = join(ROOT, 'bench-results.json');
+const previous = existsSync(resultsFile)
+  ? (JSON.parse(readFileSync(resultsFile, 'utf8')) as Record<string, unknown>)
+  : {};
+writeFileSync(
+  resultsFile,
+  `${JSON.stringify({ ...results, ...(previous.load !== undefined && { load: previous.load }) }, null, 2)}\n`,
+);
 console.log(`\nWrote bench-results.json; the run took ${results.runSeconds} s.`);
 
 async function lifecycleCost(endpoint: string) {
