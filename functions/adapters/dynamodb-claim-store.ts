@@ -122,23 +122,8 @@ export class DynamoDbClaimStore implements ClaimStore {
   }
 
   async history(claimId: string): Promise<HistoryEvent[]> {
-    const events: HistoryEvent[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
-          ExpressionAttributeNames: { '#pk': KEY.partition, '#sk': KEY.sort },
-          ExpressionAttributeValues: { ':pk': `CLAIM#${claimId}`, ':prefix': 'HIST#' },
-          ConsistentRead: true,
-          ExclusiveStartKey: start,
-        }),
-      );
-      for (const item of page.Items ?? []) events.push(item.event as HistoryEvent);
-      start = page.LastEvaluatedKey;
-    } while (start);
-    return events;
+    const items = await queryClaimItems(this.client, this.tableName, claimId, 'HIST#');
+    return items.map((item) => item.event as HistoryEvent);
   }
 
   async list(query: ClaimListQuery): Promise<ClaimPage> {
@@ -259,6 +244,35 @@ export class DynamoDbClaimStore implements ClaimStore {
   ): Promise<void> {
     await transactOrConflict(this.client, items, claimId, expectedVersion);
   }
+}
+
+/**
+ * Every item of one claim's partition whose sort key starts with `prefix` (history events,
+ * documents), in sort-key order, read consistently and page by page.
+ */
+export async function queryClaimItems(
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  claimId: string,
+  prefix: string,
+): Promise<Record<string, unknown>[]> {
+  const items: Record<string, unknown>[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await client.send(
+      new QueryCommand({
+        TableName: tableName,
+        KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+        ExpressionAttributeNames: { '#pk': KEY.partition, '#sk': KEY.sort },
+        ExpressionAttributeValues: { ':pk': `CLAIM#${claimId}`, ':prefix': prefix },
+        ConsistentRead: true,
+        ExclusiveStartKey: start,
+      }),
+    );
+    items.push(...(page.Items ?? []));
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return items;
 }
 
 /** The Put of a history event: never overwrites, so a chain position is taken once. */

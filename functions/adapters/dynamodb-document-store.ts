@@ -4,7 +4,7 @@
  * claim's history always tells what happened to its documents.
  */
 import { randomUUID } from 'node:crypto';
-import { type DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { Actor } from '../domain/claim.js';
 import type { ClaimDocument, UploadVerdict } from '../domain/document.js';
 import { chainEvent } from '../domain/history.js';
@@ -14,7 +14,13 @@ import {
   type DocumentStore,
   VersionConflictError,
 } from '../domain/ports.js';
-import { claimKey, type DynamoDbClaimStore, historyPut, transactOrConflict } from './dynamodb-claim-store.js';
+import {
+  claimKey,
+  type DynamoDbClaimStore,
+  historyPut,
+  queryClaimItems,
+  transactOrConflict,
+} from './dynamodb-claim-store.js';
 import { KEY } from './table-schema.js';
 
 const documentKey = (claimId: string, documentId: string) => ({
@@ -169,22 +175,9 @@ export class DynamoDbDocumentStore implements DocumentStore {
   }
 
   async list(claimId: string): Promise<ClaimDocument[]> {
-    const documents: ClaimDocument[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
-          ExpressionAttributeNames: { '#pk': KEY.partition, '#sk': KEY.sort },
-          ExpressionAttributeValues: { ':pk': `CLAIM#${claimId}`, ':prefix': 'DOC#' },
-          ConsistentRead: true,
-          ExclusiveStartKey: start,
-        }),
-      );
-      for (const item of page.Items ?? []) documents.push(item.document as ClaimDocument);
-      start = page.LastEvaluatedKey;
-    } while (start);
-    return documents.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+    const items = await queryClaimItems(this.client, this.tableName, claimId, 'DOC#');
+    return items
+      .map((item) => item.document as ClaimDocument)
+      .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
   }
 }

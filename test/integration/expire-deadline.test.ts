@@ -1,29 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbClaimStore } from '../../functions/adapters/dynamodb-claim-store.js';
-import { createBusinessCalendar } from '../../functions/domain/business-calendar.js';
-import type { Actor, ClaimDraft } from '../../functions/domain/claim.js';
 import { ManualClock } from '../../functions/domain/clock.js';
 import { verifyHistoryChain } from '../../functions/domain/history.js';
-import { applyAction, createClaim } from '../../functions/domain/lifecycle.js';
-import type { ClaimRecord } from '../../functions/domain/ports.js';
 import { expireDeadline, timerExecutionName } from '../../functions/use-cases/expire-deadline.js';
 import { createDocumentClient } from '../../functions/wiring.js';
 import { createTestTable, type TestTable } from '../support/dynamodb.js';
-
-const calendar = createBusinessCalendar();
-const partner: Extract<Actor, { kind: 'partner' }> = { kind: 'partner', sub: 'alice', partnerId: 'p-1' };
-const reviewer: Actor = { kind: 'reviewer', sub: 'rita' };
-const draft: ClaimDraft = {
-  name: 'Timer test',
-  customer: {
-    tenantId: '8f0c2a5e-4b1d-4c3e-9a7f-1e2d3c4b5a69',
-    domain: 'contoso.com',
-    contact: { name: 'C', email: 'c@contoso.com' },
-  },
-  partner: { mpnId: '1234567', contact: { name: 'P', email: 'p@fabrikam.com' } },
-  activity: 'preSales',
-  products: [{ family: 'microsoft365', workload: 'Teams' }],
-};
+import { calendar, TO_PARTNER_ACTION, walkClaim } from '../support/store-fixtures.js';
 
 describe('expire-deadline against DynamoDB Local', () => {
   let table: TestTable;
@@ -38,32 +20,7 @@ describe('expire-deadline against DynamoDB Local', () => {
   });
   afterAll(async () => table?.destroy());
 
-  async function claimAwaitingPartner(id: string): Promise<ClaimRecord> {
-    const ctx = () => ({ now: clock.now(), calendar });
-    const created = createClaim({ id, draft, actor: partner }, ctx());
-    let record = await store.create({
-      claim: created.claim,
-      entry: { ...created.record, version: 1 },
-      effects: [],
-      actor: partner,
-      at: clock.now().toISOString(),
-    });
-    for (const [action, actor] of [
-      [{ type: 'submit', availableDocuments: 1, conflictingClaimIds: [] }, partner],
-      [{ type: 'startReview' }, reviewer],
-      [{ type: 'requestInfo', reasons: ['missingAllPoe'], comment: 'Add the SOW' }, reviewer],
-    ] as const) {
-      const t = applyAction(record.claim, action as never, actor, ctx());
-      record = await store.update(record, {
-        claim: t.claim,
-        entry: { ...t.record, version: t.claim.version },
-        effects: t.effects,
-        actor,
-        at: clock.now().toISOString(),
-      });
-    }
-    return record;
-  }
+  const claimAwaitingPartner = (id: string) => walkClaim(store, clock, id, TO_PARTNER_ACTION, 'Timer test');
 
   it('auto-rejects a silent partner once, and a repeated or late timer changes nothing more', async () => {
     const record = await claimAwaitingPartner('timer-1');

@@ -7,32 +7,16 @@ import { DynamoDbClaimStore } from '../../functions/adapters/dynamodb-claim-stor
 import { DynamoDbEmailLedger } from '../../functions/adapters/dynamodb-email-ledger.js';
 import { buildRelayHandler } from '../../functions/adapters/dynamodb-stream-relay.js';
 import { SesMailer } from '../../functions/adapters/ses-mailer.js';
-import { createBusinessCalendar } from '../../functions/domain/business-calendar.js';
-import type { Actor, ClaimDraft } from '../../functions/domain/claim.js';
+import type { Actor } from '../../functions/domain/claim.js';
 import { ManualClock } from '../../functions/domain/clock.js';
-import { applyAction, type ClaimAction, createClaim } from '../../functions/domain/lifecycle.js';
-import type { ClaimRecord } from '../../functions/domain/ports.js';
+import type { ClaimAction } from '../../functions/domain/lifecycle.js';
 import type { TimerInput } from '../../functions/use-cases/expire-deadline.js';
 import { createDocumentClient } from '../../functions/wiring.js';
 import { LocalEventLog } from '../../infra/local/local-event-log.js';
 import { type LocalSes, startLocalSes } from '../../infra/local/ses-local.js';
 import { type StreamPoller, startStreamPoller } from '../../infra/local/stream-poller.js';
 import { createTestTable, type TestTable } from '../support/dynamodb.js';
-
-const calendar = createBusinessCalendar();
-const partner: Extract<Actor, { kind: 'partner' }> = { kind: 'partner', sub: 'alice', partnerId: 'p-1' };
-const reviewer: Actor = { kind: 'reviewer', sub: 'rita' };
-const draft: ClaimDraft = {
-  name: 'Relay test',
-  customer: {
-    tenantId: '8f0c2a5e-4b1d-4c3e-9a7f-1e2d3c4b5a69',
-    domain: 'contoso.com',
-    contact: { name: 'Chris', email: 'chris@contoso.com' },
-  },
-  partner: { mpnId: '1234567', contact: { name: 'Pat', email: 'pat@fabrikam.com' } },
-  activity: 'preSales',
-  products: [{ family: 'microsoft365', workload: 'Teams' }],
-};
+import { reviewer, TO_APPROVAL, walkClaim } from '../support/store-fixtures.js';
 
 interface StoredEmail {
   destination: { to: string[] };
@@ -115,33 +99,9 @@ describe('outbox relay: DynamoDB Local stream → SES (aws-ses-v2-local), timers
   const inbox = async () =>
     ((await (await fetch(`${sesUrl}/store`)).json()) as { emails: StoredEmail[] }).emails;
 
-  async function walk(id: string, steps: [ClaimAction, Actor][]): Promise<ClaimRecord> {
-    const ctx = () => ({ now: clock.now(), calendar });
-    const created = createClaim({ id, draft, actor: partner }, ctx());
-    let record = await store.create({
-      claim: created.claim,
-      entry: { ...created.record, version: 1 },
-      effects: [],
-      actor: partner,
-      at: clock.now().toISOString(),
-    });
-    for (const [action, actor] of steps) {
-      const t = applyAction(record.claim, action, actor, ctx());
-      record = await store.update(record, {
-        claim: t.claim,
-        entry: { ...t.record, version: t.claim.version },
-        effects: t.effects,
-        actor,
-        at: clock.now().toISOString(),
-      });
-    }
-    return record;
-  }
-  const toApproval: [ClaimAction, Actor][] = [
-    [{ type: 'submit', availableDocuments: 1, conflictingClaimIds: [] }, partner],
-    [{ type: 'startReview' }, reviewer],
-    [{ type: 'approve' }, reviewer],
-  ];
+  const walk = (id: string, steps: [ClaimAction, Actor][]) =>
+    walkClaim(store, clock, id, steps, 'Relay test');
+  const toApproval = TO_APPROVAL;
 
   it('sends the consent email once with a working opt-out link, arms the timers and publishes the events', async () => {
     const record = await walk('relay-1', toApproval);
