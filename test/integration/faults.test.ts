@@ -15,11 +15,10 @@ import { DynamoDbClaimStore } from '../../functions/adapters/dynamodb-claim-stor
 import { DynamoDbEmailLedger } from '../../functions/adapters/dynamodb-email-ledger.js';
 import { buildRelayHandler } from '../../functions/adapters/dynamodb-stream-relay.js';
 import { SesMailer } from '../../functions/adapters/ses-mailer.js';
-import { createBusinessCalendar } from '../../functions/domain/business-calendar.js';
-import type { Actor, ClaimDraft } from '../../functions/domain/claim.js';
+import type { Actor } from '../../functions/domain/claim.js';
 import { ManualClock } from '../../functions/domain/clock.js';
 import { verifyHistoryChain } from '../../functions/domain/history.js';
-import { applyAction, type ClaimAction, createClaim } from '../../functions/domain/lifecycle.js';
+import type { ClaimAction } from '../../functions/domain/lifecycle.js';
 import type { ClaimRecord } from '../../functions/domain/ports.js';
 import { buildApiHandler } from '../../functions/http/api-handler.js';
 import { expireDeadline, type TimerInput } from '../../functions/use-cases/expire-deadline.js';
@@ -34,6 +33,7 @@ import { createLocalTimers, type LocalTimers } from '../../infra/local/local-tim
 import { type LocalSes, startLocalSes } from '../../infra/local/ses-local.js';
 import { type StreamPoller, startStreamPoller } from '../../infra/local/stream-poller.js';
 import { createTestTable, type TestTable } from '../support/dynamodb.js';
+import { calendar, partner, reviewer, stepClaim, TO_APPROVAL, walkClaim } from '../support/store-fixtures.js';
 import type { TestApi, TestRequestOptions, TestResponse } from '../support/test-api.js';
 import {
   act,
@@ -46,8 +46,6 @@ import {
   must,
   problemOf,
 } from '../support/workflow.js';
-
-const calendar = createBusinessCalendar();
 
 /** A throttling error as the DynamoDB service sends it (what the SDK's retry logic classifies). */
 function throttling(name: 'ProvisionedThroughputExceededException' | 'ThrottlingException') {
@@ -278,24 +276,7 @@ describe('faults injected at the SDK middleware stack of the API’s DynamoDB cl
   );
 });
 
-const partner: Extract<Actor, { kind: 'partner' }> = { kind: 'partner', sub: 'alice', partnerId: 'p-1' };
-const reviewer: Actor = { kind: 'reviewer', sub: 'rita' };
-const draft: ClaimDraft = {
-  name: 'Fault test',
-  customer: {
-    tenantId: '8f0c2a5e-4b1d-4c3e-9a7f-1e2d3c4b5a69',
-    domain: 'contoso.com',
-    contact: { name: 'Chris', email: 'chris@contoso.com' },
-  },
-  partner: { mpnId: '1234567', contact: { name: 'Pat', email: 'pat@fabrikam.com' } },
-  activity: 'preSales',
-  products: [{ family: 'microsoft365', workload: 'Teams' }],
-};
-const toApproval: [ClaimAction, Actor][] = [
-  [{ type: 'submit', availableDocuments: 1, conflictingClaimIds: [] }, partner],
-  [{ type: 'startReview' }, reviewer],
-  [{ type: 'approve' }, reviewer],
-];
+const toApproval = TO_APPROVAL;
 
 describe('faults in the outbox relay and the timers (ports wrapped; DynamoDB Local stream, aws-ses-v2-local)', () => {
   let table: TestTable;
@@ -392,29 +373,10 @@ describe('faults in the outbox relay and the timers (ports wrapped; DynamoDB Loc
     ((await (await fetch(`${ses.url}/store`)).json()) as { emails: { destination: { to: string[] } }[] })
       .emails;
 
-  const ctx = () => ({ now: clock.now(), calendar });
-  async function step(record: ClaimRecord, action: ClaimAction, actor: Actor): Promise<ClaimRecord> {
-    const t = applyAction(record.claim, action, actor, ctx());
-    return store.update(record, {
-      claim: t.claim,
-      entry: { ...t.record, version: t.claim.version },
-      effects: t.effects,
-      actor,
-      at: clock.now().toISOString(),
-    });
-  }
-  async function walk(id: string, steps: [ClaimAction, Actor][]): Promise<ClaimRecord> {
-    const created = createClaim({ id, draft, actor: partner }, ctx());
-    let record = await store.create({
-      claim: created.claim,
-      entry: { ...created.record, version: 1 },
-      effects: [],
-      actor: partner,
-      at: clock.now().toISOString(),
-    });
-    for (const [action, actor] of steps) record = await step(record, action, actor);
-    return record;
-  }
+  const step = (record: ClaimRecord, action: ClaimAction, actor: Actor) =>
+    stepClaim(store, clock, record, action, actor);
+  const walk = (id: string, steps: [ClaimAction, Actor][]) =>
+    walkClaim(store, clock, id, steps, 'Fault test');
 
   /** The outbox records of `claimId` the stream delivered, as one batch in stream order. */
   async function outboxBatch(claimId: string): Promise<DynamoDBStreamEvent> {
