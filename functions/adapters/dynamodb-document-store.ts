@@ -12,7 +12,7 @@ import {
   type ClaimRecord,
   DocumentLimitError,
   type DocumentStore,
-  VersionConflictError,
+  retryOnVersionConflict,
 } from '../domain/ports.js';
 import {
   claimKey,
@@ -28,8 +28,6 @@ const documentKey = (claimId: string, documentId: string) => ({
   [KEY.sort]: `DOC#${documentId}`,
 });
 
-/** Retries when a concurrent event took the history head first. */
-const MAX_ATTEMPTS = 5;
 const SYSTEM: Actor = { kind: 'system' };
 
 export class DynamoDbDocumentStore implements DocumentStore {
@@ -98,7 +96,8 @@ export class DynamoDbDocumentStore implements DocumentStore {
     verdict: UploadVerdict,
     at: string,
   ): Promise<ClaimDocument | undefined> {
-    for (let attempt = 1; ; attempt++) {
+    // Retried when a concurrent event took the history head first.
+    return retryOnVersionConflict(async () => {
       const [record, document] = await Promise.all([this.claims.get(claimId), this.get(claimId, documentId)]);
       if (!record || !document || document.status !== 'pendingUpload') return undefined;
       const resolved: ClaimDocument =
@@ -120,47 +119,43 @@ export class DynamoDbDocumentStore implements DocumentStore {
         { id: randomUUID(), claimId, at, actor: SYSTEM },
         record.head,
       );
-      try {
-        await transactOrConflict(
-          this.client,
-          [
-            {
-              Update: {
-                TableName: this.tableName,
-                Key: claimKey(claimId),
-                UpdateExpression:
-                  verdict.status === 'available'
-                    ? 'SET historySeq = :seq, historyHash = :hash ADD documentsAvailable :one'
-                    : 'SET historySeq = :seq, historyHash = :hash',
-                ConditionExpression: 'historySeq = :prevSeq',
-                ExpressionAttributeValues: {
-                  ':seq': event.seq,
-                  ':hash': event.hash,
-                  ':prevSeq': record.head.seq,
-                  ...(verdict.status === 'available' && { ':one': 1 }),
-                },
+      await transactOrConflict(
+        this.client,
+        [
+          {
+            Update: {
+              TableName: this.tableName,
+              Key: claimKey(claimId),
+              UpdateExpression:
+                verdict.status === 'available'
+                  ? 'SET historySeq = :seq, historyHash = :hash ADD documentsAvailable :one'
+                  : 'SET historySeq = :seq, historyHash = :hash',
+              ConditionExpression: 'historySeq = :prevSeq',
+              ExpressionAttributeValues: {
+                ':seq': event.seq,
+                ':hash': event.hash,
+                ':prevSeq': record.head.seq,
+                ...(verdict.status === 'available' && { ':one': 1 }),
               },
             },
-            {
-              Put: {
-                TableName: this.tableName,
-                Item: { ...documentKey(claimId, documentId), type: 'document', document: resolved },
-                // Only a pending upload is resolved, once: a duplicate S3 event changes nothing.
-                ConditionExpression: '#document.#status = :pending',
-                ExpressionAttributeNames: { '#document': 'document', '#status': 'status' },
-                ExpressionAttributeValues: { ':pending': 'pendingUpload' },
-              },
+          },
+          {
+            Put: {
+              TableName: this.tableName,
+              Item: { ...documentKey(claimId, documentId), type: 'document', document: resolved },
+              // Only a pending upload is resolved, once: a duplicate S3 event changes nothing.
+              ConditionExpression: '#document.#status = :pending',
+              ExpressionAttributeNames: { '#document': 'document', '#status': 'status' },
+              ExpressionAttributeValues: { ':pending': 'pendingUpload' },
             },
-            historyPut(this.tableName, event),
-          ],
-          claimId,
-          record.claim.version,
-        );
-        return resolved;
-      } catch (error) {
-        if (!(error instanceof VersionConflictError) || attempt >= MAX_ATTEMPTS) throw error;
-      }
-    }
+          },
+          historyPut(this.tableName, event),
+        ],
+        claimId,
+        record.claim.version,
+      );
+      return resolved;
+    });
   }
 
   async get(claimId: string, documentId: string): Promise<ClaimDocument | undefined> {

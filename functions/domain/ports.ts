@@ -73,9 +73,39 @@ export class VersionConflictError extends Error {
   constructor(
     readonly claimId: string,
     readonly expectedVersion: number,
+    /**
+     * `false` when the conflict was seen on a fresh read (the claim really changed under the
+     * caller), so trying again cannot help; `true` when a conditional write lost a race.
+     */
+    readonly retryable = true,
   ) {
     super(`Claim ${claimId} is no longer at version ${expectedVersion}.`);
   }
+}
+
+/**
+ * Runs a read-decide-write `attempt` again while its conditional write loses to a concurrent
+ * one: every attempt re-reads, so the decision is always made on the current claim. After
+ * `maxAttempts` the conflict is rethrown (the API answers 409).
+ */
+export async function retryOnVersionConflict<T>(attempt: () => Promise<T>, maxAttempts = 5): Promise<T> {
+  for (let n = 1; ; n++) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (!(error instanceof VersionConflictError) || !error.retryable || n >= maxAttempts) throw error;
+    }
+  }
+}
+
+/** The write of a domain transition by `actor` at `at`: claim, its history entry, its effects. */
+export function transitionWrite(
+  transition: { claim: Claim; record: Omit<HistoryEntry, 'version'>; effects: ClaimWrite['effects'] },
+  actor: Actor,
+  at: string,
+): ClaimWrite {
+  const { claim, record, effects } = transition;
+  return { claim, entry: { ...record, version: claim.version }, effects, actor, at };
 }
 
 /**

@@ -7,7 +7,13 @@ import type { Actor, ClaimDraft } from '../domain/claim.js';
 import type { Clock } from '../domain/clock.js';
 import { ClaimNotFoundError } from '../domain/errors.js';
 import { canView, createClaim } from '../domain/lifecycle.js';
-import type { ClaimListQuery, ClaimPage, ClaimRecord, ClaimStore } from '../domain/ports.js';
+import {
+  type ClaimListQuery,
+  type ClaimPage,
+  type ClaimRecord,
+  type ClaimStore,
+  transitionWrite,
+} from '../domain/ports.js';
 
 export interface ClaimsDeps {
   store: ClaimStore;
@@ -24,17 +30,8 @@ export async function createNewClaim(
   draft: ClaimDraft,
 ): Promise<ClaimRecord> {
   const now = deps.clock.now();
-  const { claim, record, effects } = createClaim(
-    { id: deps.newId(), draft, actor },
-    { now, calendar: deps.calendar },
-  );
-  return deps.store.create({
-    claim,
-    entry: { ...record, version: claim.version },
-    effects,
-    actor,
-    at: now.toISOString(),
-  });
+  const created = createClaim({ id: deps.newId(), draft, actor }, { now, calendar: deps.calendar });
+  return deps.store.create(transitionWrite(created, actor, now.toISOString()));
 }
 
 /** The claim if the actor may see it; otherwise "not found", whether or not it exists. */

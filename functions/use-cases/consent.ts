@@ -7,7 +7,12 @@ import type { BusinessCalendar } from '../domain/business-calendar.js';
 import type { Actor, Claim } from '../domain/claim.js';
 import type { Clock } from '../domain/clock.js';
 import { applyAction } from '../domain/lifecycle.js';
-import { type ClaimRecord, type ClaimStore, VersionConflictError } from '../domain/ports.js';
+import {
+  type ClaimRecord,
+  type ClaimStore,
+  retryOnVersionConflict,
+  transitionWrite,
+} from '../domain/ports.js';
 
 export interface ConsentTokenLookup {
   lookup(token: string): Promise<{ claimId: string; endsAt: string } | undefined>;
@@ -53,29 +58,20 @@ export async function viewConsent(deps: ConsentDeps, token: string): Promise<Con
   return (await stateOf(deps, token)).state;
 }
 
-const MAX_ATTEMPTS = 5;
-
 /** The customer denies: the claim is rejected with `customerDecline` (final). */
 export async function denyConsent(
   deps: ConsentDeps,
   token: string,
 ): Promise<ConsentState | { kind: 'denied'; claim: Claim }> {
-  for (let attempt = 1; ; attempt++) {
+  return retryOnVersionConflict(async () => {
     const { state, record } = await stateOf(deps, token);
     if (state.kind !== 'open' || !record) return state;
     const now = deps.clock.now();
-    const t = applyAction(record.claim, { type: 'customerDeny' }, CUSTOMER, { now, calendar: deps.calendar });
-    try {
-      await deps.store.update(record, {
-        claim: t.claim,
-        entry: { ...t.record, version: t.claim.version },
-        effects: t.effects,
-        actor: CUSTOMER,
-        at: now.toISOString(),
-      });
-      return { kind: 'denied', claim: t.claim };
-    } catch (error) {
-      if (!(error instanceof VersionConflictError) || attempt >= MAX_ATTEMPTS) throw error;
-    }
-  }
+    const transition = applyAction(record.claim, { type: 'customerDeny' }, CUSTOMER, {
+      now,
+      calendar: deps.calendar,
+    });
+    await deps.store.update(record, transitionWrite(transition, CUSTOMER, now.toISOString()));
+    return { kind: 'denied' as const, claim: transition.claim };
+  });
 }

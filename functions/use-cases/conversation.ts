@@ -2,12 +2,9 @@
 import type { Actor } from '../domain/claim.js';
 import type { HistoryEvent } from '../domain/history.js';
 import { assertCanComment } from '../domain/lifecycle.js';
-import { VersionConflictError } from '../domain/ports.js';
+import { retryOnVersionConflict } from '../domain/ports.js';
 import { type ClaimsDeps, getVisibleClaim } from './claims.js';
 import { type Precondition, PreconditionFailedError } from './transitions.js';
-
-/** Retries when another event took the chain head first; a comment never depends on state. */
-const MAX_APPEND_ATTEMPTS = 5;
 
 export async function addComment(
   deps: Pick<ClaimsDeps, 'store' | 'clock'>,
@@ -17,23 +14,20 @@ export async function addComment(
   precondition: Precondition = {},
 ): Promise<HistoryEvent> {
   assertCanComment(actor);
-  for (let attempt = 1; ; attempt++) {
+  // Retried when another event took the chain head first; a comment never depends on state.
+  return retryOnVersionConflict(async () => {
     const record = await getVisibleClaim(deps, actor, claimId);
     // A comment doesn't need the claim unchanged, but a caller who sends If-Match asks for it.
     const { ifMatchVersion } = precondition;
     if (ifMatchVersion !== undefined && record.claim.version !== ifMatchVersion)
       throw new PreconditionFailedError(claimId, record.claim.version);
-    try {
-      return await deps.store.append(
-        record,
-        { type: 'comment', comment: text, toStatus: record.claim.status },
-        actor,
-        deps.clock.now().toISOString(),
-      );
-    } catch (error) {
-      if (!(error instanceof VersionConflictError) || attempt >= MAX_APPEND_ATTEMPTS) throw error;
-    }
-  }
+    return deps.store.append(
+      record,
+      { type: 'comment', comment: text, toStatus: record.claim.status },
+      actor,
+      deps.clock.now().toISOString(),
+    );
+  });
 }
 
 export async function readHistory(

@@ -23,7 +23,7 @@ import {
   type DocumentStore,
   type PresignedDownload,
   type PresignedUpload,
-  VersionConflictError,
+  retryOnVersionConflict,
 } from '../domain/ports.js';
 import { getVisibleClaim } from './claims.js';
 
@@ -35,9 +35,6 @@ export interface DocumentsDeps {
   clock: Clock;
   newId: () => string;
 }
-
-/** Retries when a comment or another document event took the claim's history head first. */
-const MAX_ADD_ATTEMPTS = 5;
 
 export interface DocumentUpload {
   document: ClaimDocument;
@@ -74,21 +71,20 @@ export async function requestDocumentUpload(
     createdBy: actor.sub,
     uploadExpiresAt: at,
   };
-  for (let attempt = 1; ; attempt++) {
+  let attempted = false;
+  // Retried when a comment or another document event took the claim's history head first.
+  return retryOnVersionConflict(async () => {
+    if (attempted) record = await getVisibleClaim(deps, actor, claimId);
+    attempted = true;
     assertCanAddDocument(record.claim, actor, now);
     // Checked here for a clear answer without signing anything; the store checks again in
     // its write, so racing requests cannot pass the limit either.
     if (record.documents.total >= policy.maxPerClaim) throw new DocumentLimitError(policy.maxPerClaim);
     const upload = await deps.objects.presignUpload(pending, now, policy.uploadUrlTtlSeconds);
     const document: ClaimDocument = { ...pending, uploadExpiresAt: upload.expiresAt };
-    try {
-      await deps.documents.add(record, document, actor, at, policy.maxPerClaim);
-      return { document, upload };
-    } catch (error) {
-      if (!(error instanceof VersionConflictError) || attempt >= MAX_ADD_ATTEMPTS) throw error;
-      record = await getVisibleClaim(deps, actor, claimId);
-    }
-  }
+    await deps.documents.add(record, document, actor, at, policy.maxPerClaim);
+    return { document, upload };
+  });
 }
 
 /** The claim's documents, oldest first, in every status (the partner sees what was refused and why). */

@@ -6,7 +6,7 @@ import type { BusinessCalendar } from '../domain/business-calendar.js';
 import type { Actor, ClaimStatus, DeadlineKind } from '../domain/claim.js';
 import type { Clock } from '../domain/clock.js';
 import { applyDeadlineExpiry } from '../domain/lifecycle.js';
-import { type ClaimStore, VersionConflictError } from '../domain/ports.js';
+import { type ClaimStore, retryOnVersionConflict, transitionWrite } from '../domain/ports.js';
 
 /** The input of a timer execution (and of the expire-deadline function). */
 export interface TimerInput {
@@ -23,14 +23,12 @@ export type ExpiryOutcome =
   | { applied: false; reason: 'claimNotFound' | 'stale' };
 
 const SYSTEM: Actor = { kind: 'system' };
-/** Re-reads after a concurrent write (a comment, another transition) before giving up. */
-const MAX_ATTEMPTS = 5;
 
 export async function expireDeadline(
   deps: { store: ClaimStore; clock: Clock; calendar: BusinessCalendar },
   input: TimerInput,
 ): Promise<ExpiryOutcome> {
-  for (let attempt = 1; ; attempt++) {
+  return retryOnVersionConflict(async (): Promise<ExpiryOutcome> => {
     const record = await deps.store.get(input.claimId);
     if (!record) return { applied: false, reason: 'claimNotFound' };
     const now = deps.clock.now();
@@ -40,20 +38,9 @@ export async function expireDeadline(
       { now, calendar: deps.calendar },
     );
     if (!transition) return { applied: false, reason: 'stale' };
-    const { claim, record: entry, effects } = transition;
-    try {
-      await deps.store.update(record, {
-        claim,
-        entry: { ...entry, version: claim.version },
-        effects,
-        actor: SYSTEM,
-        at: now.toISOString(),
-      });
-      return { applied: true, status: claim.status, version: claim.version };
-    } catch (error) {
-      if (!(error instanceof VersionConflictError) || attempt >= MAX_ATTEMPTS) throw error;
-    }
-  }
+    await deps.store.update(record, transitionWrite(transition, SYSTEM, now.toISOString()));
+    return { applied: true, status: transition.claim.status, version: transition.claim.version };
+  });
 }
 
 /**

@@ -4,7 +4,12 @@
  */
 import type { Actor } from '../domain/claim.js';
 import { applyAction, type ClaimAction } from '../domain/lifecycle.js';
-import { type ClaimRecord, VersionConflictError } from '../domain/ports.js';
+import {
+  type ClaimRecord,
+  retryOnVersionConflict,
+  transitionWrite,
+  VersionConflictError,
+} from '../domain/ports.js';
 import { type ClaimsDeps, getVisibleClaim } from './claims.js';
 
 /** The caller's `If-Match` did not match the claim's current version. */
@@ -32,34 +37,23 @@ export async function transitionClaim(
 ): Promise<ClaimRecord> {
   let record = await getVisibleClaim(deps, actor, claimId);
   const expectedVersion = precondition.ifMatchVersion ?? record.claim.version;
-  for (let attempt = 1; ; attempt++) {
+  let attempted = false;
+  // Only a lost race of the history head (a comment or document event) is re-applied: the
+  // claim is the same, so the action is decided again on identical state.
+  return retryOnVersionConflict(async () => {
+    if (attempted) record = await getVisibleClaim(deps, actor, claimId);
+    attempted = true;
     if (record.claim.version !== expectedVersion) {
       // Another writer changed the claim since the caller (or our first read) saw it.
       if (precondition.ifMatchVersion !== undefined)
         throw new PreconditionFailedError(claimId, record.claim.version);
-      throw new VersionConflictError(claimId, expectedVersion);
+      throw new VersionConflictError(claimId, expectedVersion, false);
     }
     const now = deps.clock.now();
     const resolved = typeof action === 'function' ? await action(record) : action;
-    const {
-      claim,
-      record: entry,
-      effects,
-    } = applyAction(record.claim, resolved, actor, { now, calendar: deps.calendar });
-    try {
-      return await deps.store.update(record, {
-        claim,
-        entry: { ...entry, version: claim.version },
-        effects,
-        actor,
-        at: now.toISOString(),
-      });
-    } catch (error) {
-      // Only the history head moved (a comment or document event): same claim, safe to re-apply.
-      if (!(error instanceof VersionConflictError) || attempt >= MAX_ATTEMPTS) throw error;
-      record = await getVisibleClaim(deps, actor, claimId);
-    }
-  }
+    const transition = applyAction(record.claim, resolved, actor, { now, calendar: deps.calendar });
+    return deps.store.update(record, transitionWrite(transition, actor, now.toISOString()));
+  }, MAX_ATTEMPTS);
 }
 
 /** Re-applications after a concurrent comment/document event, before giving up with 409. */

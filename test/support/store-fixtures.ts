@@ -6,7 +6,7 @@ import { createBusinessCalendar } from '../../functions/domain/business-calendar
 import type { Actor, ClaimDraft } from '../../functions/domain/claim.js';
 import type { Clock } from '../../functions/domain/clock.js';
 import { applyAction, type ClaimAction, createClaim } from '../../functions/domain/lifecycle.js';
-import type { ClaimRecord, ClaimStore } from '../../functions/domain/ports.js';
+import { type ClaimRecord, type ClaimStore, transitionWrite } from '../../functions/domain/ports.js';
 
 export const calendar = createBusinessCalendar();
 export const partner: Extract<Actor, { kind: 'partner' }> = {
@@ -51,14 +51,8 @@ export async function stepClaim(
   action: ClaimAction,
   actor: Actor,
 ): Promise<ClaimRecord> {
-  const t = applyAction(record.claim, action, actor, { now: clock.now(), calendar });
-  return store.update(record, {
-    claim: t.claim,
-    entry: { ...t.record, version: t.claim.version },
-    effects: t.effects,
-    actor,
-    at: clock.now().toISOString(),
-  });
+  const transition = applyAction(record.claim, action, actor, { now: clock.now(), calendar });
+  return store.update(record, transitionWrite(transition, actor, clock.now().toISOString()));
 }
 
 /** A new claim `id` written to the store, then taken through `steps`. */
@@ -73,13 +67,7 @@ export async function walkClaim(
     { id, draft: storeDraft(name), actor: partner },
     { now: clock.now(), calendar },
   );
-  let record = await store.create({
-    claim: created.claim,
-    entry: { ...created.record, version: 1 },
-    effects: [],
-    actor: partner,
-    at: clock.now().toISOString(),
-  });
+  let record = await store.create(transitionWrite(created, partner, clock.now().toISOString()));
   for (const [action, actor] of steps) record = await stepClaim(store, clock, record, action, actor);
   return record;
 }
