@@ -5,8 +5,6 @@
  * that is due until nothing is left, so a clock advance returns only after its timers (and
  * the emails they cause) have happened.
  */
-import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { SESClient } from '@aws-sdk/client-ses';
@@ -17,8 +15,10 @@ import type { ManualClock } from '../../functions/domain/clock.js';
 import { expireDeadline } from '../../functions/use-cases/expire-deadline.js';
 import { createRelayDeps, createTimerDeps } from '../../functions/wiring.js';
 import { createLocalDynamoDbClient, LOCAL_AWS_CREDENTIALS, LOCAL_AWS_REGION } from './dynamodb-local.js';
-import type { LocalRoute, LocalRouteResponse } from './http-adapter.js';
+import type { LocalRoute } from './http-adapter.js';
 import { LocalEventLog } from './local-event-log.js';
+import { clockAdvanceRoute, json } from './local-routes.js';
+import { persistedSecret } from './local-secrets.js';
 import { createLocalTimers, type LocalTimers } from './local-timers.js';
 import { type LocalSes, startLocalSes } from './ses-local.js';
 import { type StreamPoller, startStreamPoller } from './stream-poller.js';
@@ -54,19 +54,6 @@ export interface LifecycleRuntime {
   stop(): Promise<void>;
 }
 
-const json = (statusCode: number, value: unknown): LocalRouteResponse => ({
-  statusCode,
-  headers: { 'content-type': 'application/json' },
-  body: JSON.stringify(value),
-});
-
-function secretIn(dataDir: string | undefined, file: string): string {
-  if (!dataDir) return randomBytes(32).toString('base64url');
-  const path = join(dataDir, file);
-  if (!existsSync(path)) writeFileSync(path, randomBytes(32).toString('base64url'), { mode: 0o600 });
-  return readFileSync(path, 'utf8').trim();
-}
-
 export async function startLifecycleRuntime(options: LifecycleRuntimeOptions): Promise<LifecycleRuntime> {
   const logger = new Logger({ serviceName: 'cpor-claims-local', logLevel: 'WARN' });
   const settings = {
@@ -93,7 +80,7 @@ export async function startLifecycleRuntime(options: LifecycleRuntimeOptions): P
   const relay = buildRelayHandler(
     createRelayDeps({
       ...settings,
-      consentSecret: secretIn(options.dataDir, 'consent-secret'),
+      consentSecret: persistedSecret(options.dataDir, 'consent-secret'),
       publicBaseUrl: options.publicBaseUrl,
       timers,
       mailer: new SesMailer(sesClient, LOCAL_SENDER),
@@ -136,58 +123,12 @@ export async function startLifecycleRuntime(options: LifecycleRuntimeOptions): P
   let stopping: Promise<void> | undefined;
   const advance = options.advanceClock ?? ((ms: number) => options.clock.advance(ms));
   const routes: LocalRoute[] = [
-    {
-      method: 'POST',
-      path: '/_local/clock',
-      async handle(request) {
-        let body: unknown;
-        try {
-          body = JSON.parse(request.body.toString('utf8') || '{}');
-        } catch {
-          return json(400, { title: 'Bad Request', status: 400, detail: 'The body is not JSON.' });
-        }
-        const { advanceDays, advanceHours } = body as { advanceDays?: unknown; advanceHours?: unknown };
-        const days = typeof advanceDays === 'number' ? advanceDays : 0;
-        const hours = typeof advanceHours === 'number' ? advanceHours : 0;
-        const unknownKeys = Object.keys(body as object).filter(
-          (k) => k !== 'advanceDays' && k !== 'advanceHours',
-        );
-        if (
-          !Number.isFinite(days) ||
-          !Number.isFinite(hours) ||
-          days < 0 ||
-          hours < 0 ||
-          days + hours === 0 ||
-          unknownKeys.length > 0 ||
-          days > 3650
-        ) {
-          return {
-            statusCode: 400,
-            headers: { 'content-type': 'application/problem+json' },
-            body: JSON.stringify({
-              type: 'https://cpor-claims.example/problems/validation',
-              title: 'Bad Request',
-              status: 400,
-              detail: 'Send { "advanceDays": n } and/or { "advanceHours": n } with positive numbers.',
-              errors: [
-                {
-                  field: unknownKeys[0] ?? 'advanceDays',
-                  reason: 'must be a positive number of days (≤ 3650)',
-                },
-              ],
-            }),
-          };
-        }
-        await settle(); // whatever was already due happens at the old time first
-        advance((days * 24 + hours) * 3600_000);
-        const { timersFired } = await settle();
-        return json(200, {
-          now: options.clock.now().toISOString(),
-          timersFired,
-          pendingTimers: timers.pending().length,
-        });
-      },
-    },
+    clockAdvanceRoute(async (ms) => {
+      await settle(); // whatever was already due happens at the old time first
+      advance(ms);
+      const { timersFired } = await settle();
+      return { now: options.clock.now().toISOString(), timersFired, pendingTimers: timers.pending().length };
+    }),
     {
       method: 'GET',
       path: '/_local/events',

@@ -4,8 +4,7 @@
  * clock and the local API Gateway in front of the real API handler. `main.ts` runs it for
  * `npm start`; end-to-end tests start it in process.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { LogLevel } from '@aws-lambda-powertools/logger/types';
@@ -36,6 +35,7 @@ import {
 import { type LifecycleRuntime, startLifecycleRuntime } from './lifecycle-runtime.js';
 import { createLocalAuth, type LocalAuth } from './local-auth.js';
 import { clockRoute, tokenRoute } from './local-routes.js';
+import { persistedSecret } from './local-secrets.js';
 import { forwardS3Events, type S3EventForwarder } from './s3-event-forwarder.js';
 import { type LocalS3, startLocalS3 } from './s3-local.js';
 import { createVirtualClock, type VirtualClock } from './virtual-clock.js';
@@ -165,7 +165,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         idempotencyTableName,
         dynamoDbEndpoint,
         region: LOCAL_AWS_REGION,
-        cursorSecret: cursorSecret(dataDir),
+        cursorSecret: persistedSecret(dataDir, 'cursor-secret'),
         clock,
         ...(options.apiDynamoDbClient && { dynamoDbClient: options.apiDynamoDbClient }),
         ...(options.businessCalendar && { businessCalendar: options.businessCalendar }),
@@ -293,21 +293,4 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     await dynamoDb?.stop();
     throw error;
   }
-}
-
-/** The HMAC key of list cursors: kept in the data folder so cursors survive restarts. */
-function cursorSecret(dataDir: string | undefined): string {
-  if (dataDir === undefined) return randomBytes(32).toString('base64url');
-  const file = join(dataDir, 'cursor-secret');
-  try {
-    const secret = readFileSync(file, 'utf8').trim();
-    if (secret.length >= 32) return secret;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-  }
-  const secret = randomBytes(32).toString('base64url');
-  const temporary = `${file}.${process.pid}.tmp`;
-  writeFileSync(temporary, `${secret}\n`, { mode: 0o600 });
-  renameSync(temporary, file);
-  return secret;
 }

@@ -1,11 +1,11 @@
 /** The routes that exist only in local mode (`/_local/*`, api.md "Local mode only"). */
 import { decodeJwt } from 'jose';
-import type { ZodError } from 'zod';
-import type { LocalRoute, LocalRouteResponse } from './http-adapter.js';
+import { type ZodError, z } from 'zod';
+import type { LocalRoute, LocalRouteRequest, LocalRouteResponse } from './http-adapter.js';
 import { problemBody } from './http-adapter.js';
 import { type LocalAuth, tokenRequestSchema } from './local-auth.js';
 
-function json(statusCode: number, value: unknown): LocalRouteResponse {
+export function json(statusCode: number, value: unknown): LocalRouteResponse {
   return { statusCode, headers: { 'content-type': 'application/json' }, body: JSON.stringify(value) };
 }
 
@@ -27,14 +27,8 @@ export function tokenRoute(auth: LocalAuth): LocalRoute {
     method: 'POST',
     path: '/_local/token',
     async handle(request) {
-      let body: unknown;
-      try {
-        body = JSON.parse(request.body.toString('utf8') || 'null');
-      } catch {
-        return badRequest('The body is not valid JSON.', [{ field: '(body)', reason: 'is not valid JSON' }]);
-      }
-      const parsed = tokenRequestSchema.safeParse(body);
-      if (!parsed.success) return badRequest('The token request is not valid.', fieldErrors(parsed.error));
+      const parsed = parseBody(request, tokenRequestSchema, 'The token request is not valid.', 'null');
+      if ('response' in parsed) return parsed.response;
       const token = await auth.issueToken(parsed.data);
       const { exp } = decodeJwt(token);
       const expiresAt = new Date((exp ?? 0) * 1000).toISOString();
@@ -55,6 +49,61 @@ export function clockRoute(now: () => Date): LocalRoute {
       return json(200, { now: now().toISOString() });
     },
   };
+}
+
+const clockAdvanceSchema = z
+  .strictObject({
+    advanceDays: z.number().min(0).max(3650).optional(),
+    advanceHours: z
+      .number()
+      .min(0)
+      .max(3650 * 24)
+      .optional(),
+  })
+  .refine((b) => (b.advanceDays ?? 0) + (b.advanceHours ?? 0) > 0, {
+    message: 'move the clock forward by a positive number of days and/or hours',
+    path: ['advanceDays'],
+  });
+
+/**
+ * `POST /_local/clock` body `{ advanceDays?, advanceHours? }`: moves the virtual clock; `advance`
+ * returns only after the timers that fell due have fired (api.md "Local mode only").
+ */
+export function clockAdvanceRoute(advance: (ms: number) => Promise<Record<string, unknown>>): LocalRoute {
+  return {
+    method: 'POST',
+    path: '/_local/clock',
+    async handle(request) {
+      const parsed = parseBody(
+        request,
+        clockAdvanceSchema,
+        'Send { "advanceDays": n } and/or { "advanceHours": n }.',
+        '{}',
+      );
+      if ('response' in parsed) return parsed.response;
+      const { advanceDays = 0, advanceHours = 0 } = parsed.data;
+      return json(200, await advance((advanceDays * 24 + advanceHours) * 3600_000));
+    },
+  };
+}
+
+/** A local route's JSON body, validated; or the 400 problem that says what is wrong. */
+function parseBody<S extends z.ZodType>(
+  request: LocalRouteRequest,
+  schema: S,
+  detail: string,
+  empty: string,
+): { data: z.output<S> } | { response: LocalRouteResponse } {
+  let body: unknown;
+  try {
+    body = JSON.parse(request.body.toString('utf8') || empty);
+  } catch {
+    return {
+      response: badRequest('The body is not valid JSON.', [{ field: '(body)', reason: 'is not valid JSON' }]),
+    };
+  }
+  const parsed = schema.safeParse(body);
+  return parsed.success ? { data: parsed.data } : { response: badRequest(detail, fieldErrors(parsed.error)) };
 }
 
 function fieldErrors(error: ZodError): { field: string; reason: string }[] {
