@@ -1,22 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApi, type TestApi } from '../support/test-api.js';
-
-const TENANT = '8f0c2a5e-4b1d-4c3e-9a7f-1e2d3c4b5a69';
-
-function draft(overrides: Record<string, unknown> = {}) {
-  return {
-    name: 'Contoso Dynamics 365 rollout',
-    customer: {
-      tenantId: TENANT,
-      domain: 'contoso.com',
-      contact: { name: 'Chris Customer', email: 'chris@contoso.com' },
-    },
-    partner: { mpnId: '1234567', contact: { name: 'Pat Partner', email: 'pat@fabrikam.com' } },
-    activity: 'preSales',
-    products: [{ family: 'businessApplications', workload: 'Dynamics 365 Sales' }],
-    ...overrides,
-  };
-}
+import { draft } from '../support/workflow.js';
 
 describe('claims API over HTTP (local adapter, DynamoDB Local)', () => {
   let api: TestApi;

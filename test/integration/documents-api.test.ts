@@ -14,21 +14,11 @@ import { uploadKeyOf } from '../../functions/adapters/document-object-keys.js';
 import { createS3Client } from '../../functions/wiring.js';
 import { sampleHtml, samplePdf } from '../support/sample-files.js';
 import { startTestApi, type TestApi, type TestResponse } from '../support/test-api.js';
+import { draft as claimDraft } from '../support/workflow.js';
 
-const TENANT = '8f0c2a5e-4b1d-4c3e-9a7f-1e2d3c4b5a69';
 const PDF = 'application/pdf';
 
-const draft = {
-  name: 'Contoso Dynamics 365 rollout',
-  customer: {
-    tenantId: TENANT,
-    domain: 'contoso.com',
-    contact: { name: 'Chris Customer', email: 'chris@contoso.com' },
-  },
-  partner: { mpnId: '1234567', contact: { name: 'Pat Partner', email: 'pat@fabrikam.com' } },
-  activity: 'preSales',
-  products: [{ family: 'businessApplications', workload: 'Dynamics 365 Sales' }],
-};
+const draft = claimDraft();
 
 interface DocumentView {
   id: string;
