@@ -224,7 +224,9 @@ export class DynamoDbClaimStore implements ClaimStore {
             effects: write.effects,
             claim,
             at: write.at,
-            [TTL_ATTRIBUTE]: Math.floor(Date.parse(write.at) / 1000) + OUTBOX_RETENTION_SECONDS,
+            // Kept for its retention from when it was written (a late timeout is dated earlier).
+            [TTL_ATTRIBUTE]:
+              Math.floor(Date.parse(write.entry.appliedAt ?? write.at) / 1000) + OUTBOX_RETENTION_SECONDS,
           },
         },
       });

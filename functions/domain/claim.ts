@@ -121,7 +121,11 @@ export interface Claim {
   /** When the claim entered its current status; orders the reviewer queue. */
   statusSince: string;
   submittedAt?: string;
-  infoRequest?: { reasons: InfoRequestReason[]; comment: string; at: string };
+  /**
+   * The reviewer's latest request for information; `answeredAt` is set when the partner
+   * resubmitted in answer (the request stays for reference, no longer open).
+   */
+  infoRequest?: { reasons: InfoRequestReason[]; comment: string; at: string; answeredAt?: string };
   rejection?: { reason: RejectionReason; comment: string; at: string; final: boolean };
   consent?: { status: 'pending' | 'denied' | 'periodEnded'; endsAt: string };
   incentiveAssessment?: { status: 'pending'; at: string };

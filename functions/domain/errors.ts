@@ -1,4 +1,4 @@
-import type { ClaimStatus } from './claim.js';
+import type { ClaimStatus, DeadlineKind } from './claim.js';
 
 /**
  * Typed domain errors. Handlers map them to HTTP in one place (`functions/http/problem.ts`);
@@ -37,7 +37,7 @@ export class FieldNotEditableError extends DomainError {
 
 /** A rule of the lifecycle refuses the action although the status would allow the action in general. */
 export class ClaimRuleViolationError extends DomainError {
-  override readonly name = 'ClaimRuleViolationError';
+  override readonly name: string = 'ClaimRuleViolationError';
   readonly kind = 'conflict';
   constructor(
     readonly status: ClaimStatus,
@@ -45,11 +45,32 @@ export class ClaimRuleViolationError extends DomainError {
       | 'noAvailableDocument'
       | 'disputeWindowClosed'
       | 'rejectionNotDisputable'
+      | 'rejectionFinal'
       | 'consentWindowClosed'
+      | 'partnerResponseWindowClosed'
       | 'documentLimitReached',
     message: string,
   ) {
     super(message);
+  }
+}
+
+/**
+ * A deadline that ends an actor's right to act has passed, whether or not its timer has fired
+ * yet: the action is refused at the deadline itself, so a late timer never widens a window.
+ */
+export class DeadlinePassedError extends ClaimRuleViolationError {
+  override readonly name = 'DeadlinePassedError';
+  constructor(
+    status: ClaimStatus,
+    rule: 'disputeWindowClosed' | 'consentWindowClosed' | 'partnerResponseWindowClosed',
+    /** Which deadline ended the right to act. */
+    readonly deadline: DeadlineKind,
+    /** When it passed (ISO 8601). */
+    readonly dueAt: string,
+    message: string,
+  ) {
+    super(status, rule, message);
   }
 }
 

@@ -30,6 +30,8 @@ export interface HistoryEntry {
   reasons?: InfoRequestReason[];
   deadline?: DeadlineKind;
   documentId?: string;
+  /** A timeout's: when it was applied; its `at` is the deadline it enforced. */
+  appliedAt?: string;
   /** The claim version this event produced or was recorded against. */
   version: number;
 }
@@ -37,8 +39,13 @@ export interface HistoryEntry {
 export interface HistoryEvent extends HistoryEntry {
   id: string;
   claimId: string;
-  /** 1-based position in the chain. */
+  /** 1-based position in the chain: the history's order, the order the service recorded events. */
   seq: number;
+  /**
+   * When the event took effect. Non-decreasing along `seq`, except for a timeout applied late
+   * (`deadlineExpired`), which is dated at its deadline and so may precede the events recorded
+   * just before it (comments, say); its `appliedAt` never does. The chain covers both.
+   */
   at: string;
   actor: HistoryActor;
   prevHash: string;

@@ -12,6 +12,7 @@ import {
   type ClaimDraft,
   type ClaimStatus,
   type Contact,
+  DEADLINE_KINDS,
   type DeadlineKind,
   type Deadlines,
   type InfoRequestReason,
@@ -23,6 +24,7 @@ import {
   ActionForbiddenError,
   ClaimRuleViolationError,
   ClaimStatusConflictError,
+  DeadlinePassedError,
   FieldNotEditableError,
 } from './errors.js';
 
@@ -123,6 +125,61 @@ export const LIVE_DEADLINES: Record<ClaimStatus, readonly DeadlineKind[]> = {
   disputed: ['decisionBy'],
 };
 
+/** What a partner may do to a claim besides the actions of the table. */
+export type BoundAction = ClaimActionType | 'addDocument';
+
+/**
+ * The actions each deadline ends (design.md: deadlines bind the actions, not just the timers).
+ * Past its deadline such an action is refused even while the timer has not fired yet, so what
+ * happens never depends on how late a timer runs. Only the status's own deadlines are on a
+ * claim, so `edit` is bound in `partnerActionRequired` and free in `submitted`. Review SLAs
+ * bind nobody: a breach is flagged, never decided.
+ */
+export const BINDING_DEADLINES: Record<DeadlineKind, readonly BoundAction[]> = {
+  partnerResponseBy: ['edit', 'submit', 'withdraw', 'addDocument'],
+  consentEndsAt: ['customerDeny'],
+  disputeBy: ['dispute', 'addDocument'],
+  reviewStartBy: [],
+  decisionBy: [],
+};
+
+/** How a refusal past each binding deadline reads (the problem's type and detail). */
+const DEADLINE_REFUSALS = {
+  partnerResponseBy: {
+    rule: 'partnerResponseWindowClosed',
+    detail: (dueAt: string) =>
+      `the partner's time to respond to the information request ended at ${dueAt} (partnerResponseBy); the claim is rejected for 'noPartnerResponse' and may then be disputed within 30 days.`,
+  },
+  consentEndsAt: {
+    rule: 'consentWindowClosed',
+    detail: (dueAt: string) => `the customer's consent window ended at ${dueAt} (consentEndsAt).`,
+  },
+  disputeBy: {
+    rule: 'disputeWindowClosed',
+    detail: (dueAt: string) =>
+      `the 30-day dispute window ended at ${dueAt} (disputeBy); the rejection is final and a new claim is needed.`,
+  },
+} as const;
+
+/**
+ * Throws `DeadlinePassedError` when a live deadline of the claim that binds `action` has
+ * passed at `now` (see `BINDING_DEADLINES`).
+ */
+export function assertBeforeDeadline(claim: Claim, action: BoundAction, now: Date): void {
+  for (const kind of DEADLINE_KINDS) {
+    const dueAt = claim.deadlines[kind];
+    if (!dueAt || !BINDING_DEADLINES[kind].includes(action) || now.getTime() < Date.parse(dueAt)) continue;
+    const refusal = DEADLINE_REFUSALS[kind as keyof typeof DEADLINE_REFUSALS];
+    throw new DeadlinePassedError(
+      claim.status,
+      refusal.rule,
+      kind,
+      dueAt,
+      `Action '${action}' is no longer possible: ${refusal.detail(dueAt)}`,
+    );
+  }
+}
+
 export type EmailTemplate = 'consentRequest' | 'rejection' | 'infoRequest' | 'disputeOutcome';
 export type DomainEventType =
   | 'ClaimSubmitted'
@@ -158,12 +215,22 @@ export interface TransitionRecord {
   reason?: RejectionReason;
   reasons?: InfoRequestReason[];
   deadline?: DeadlineKind;
+  /**
+   * A timeout's: when it was applied. Its effective time (the history event's `at`) is the
+   * deadline it enforces, however late the timer ran.
+   */
+  appliedAt?: string;
 }
 
 export interface Transition {
   claim: Claim;
   record: TransitionRecord;
   effects: Effect[];
+  /**
+   * When the transition takes effect, the history event's `at`: the action's time, or for a
+   * timeout the deadline it enforces (even when applied later, see `applyDeadlineExpiry`).
+   */
+  at: string;
 }
 
 /** Whether an actor may see a claim at all. Anyone else gets 404, never 403 (api.md). */
@@ -191,7 +258,7 @@ export function createClaim(
     updatedAt: at,
     createdBy: input.actor.sub,
   };
-  return { claim, record: { type: 'create', toStatus: 'editing', changes: [] }, effects: [] };
+  return { claim, record: { type: 'create', toStatus: 'editing', changes: [] }, effects: [], at };
 }
 
 /**
@@ -211,6 +278,7 @@ export function applyAction(
   if (!rule.from.includes(claim.status)) {
     throw new ClaimStatusConflictError(claim.status, action.type);
   }
+  assertBeforeDeadline(claim, action.type, ctx.now);
   const at = ctx.now.toISOString();
   switch (action.type) {
     case 'edit':
@@ -226,6 +294,8 @@ export function applyAction(
       const to = claim.status === 'editing' ? 'submitted' : 'underReview';
       const next = enter(claim, to, ctx, {
         submittedAt: claim.submittedAt ?? at,
+        // A resubmission answers the open information request (kept for reference).
+        infoRequest: claim.infoRequest && { ...claim.infoRequest, answeredAt: at },
         conflictingClaimIds:
           action.conflictingClaimIds.length > 0 ? [...action.conflictingClaimIds] : undefined,
       });
@@ -295,8 +365,9 @@ export function applyAction(
       return transition(claim, next, record, resolved);
     }
     case 'customerDeny': {
+      // Past `consentEndsAt` the deadline check above refused it; here it ended by its timer.
       const consent = claim.consent;
-      if (consent?.status !== 'pending' || ctx.now.getTime() >= Date.parse(consent.endsAt)) {
+      if (consent?.status !== 'pending') {
         throw new ClaimRuleViolationError(claim.status, 'consentWindowClosed', 'The consent window is over.');
       }
       return rejectWith(
@@ -321,6 +392,13 @@ export function applyAction(
  * Why the deadline and not the raw version: edits and SLA flags bump the version without
  * moving the deadline, and the timer must still fire for them. A re-entered status always
  * sets a new due time, so an old timer can never match a new deadline.
+ *
+ * However late the timer runs, the timeout takes effect at the deadline: the rejection, the
+ * consent period's end and the history event are dated at `dueAt` (the record says when it
+ * was `appliedAt`), and the deadlines it starts count from there, so a late timer never
+ * stretches the dispute window. Nothing else can have changed the claim in between, since the
+ * deadline already refused every action it ends (`BINDING_DEADLINES`). Only `updatedAt`, when
+ * the resource last changed, and an SLA breach's `flaggedAt` are the time of application.
  */
 export function applyDeadlineExpiry(
   claim: Claim,
@@ -330,9 +408,23 @@ export function applyDeadlineExpiry(
   const live = claim.deadlines[expiry.deadline];
   if (live !== expiry.dueAt || !LIVE_DEADLINES[claim.status].includes(expiry.deadline)) return undefined;
   if (ctx.now.getTime() < Date.parse(live)) return undefined;
+  const effective: LifecycleContext = { ...ctx, now: new Date(live) };
+  const at = effective.now.toISOString();
+  const appliedAt = ctx.now.toISOString();
+  const timeout = timeoutAt(claim, expiry.deadline, effective, appliedAt);
+  return timeout && { ...timeout, claim: { ...timeout.claim, updatedAt: appliedAt }, at };
+}
+
+/** The timeout of `deadline` as if applied exactly at its due time (`ctx.now`). */
+function timeoutAt(
+  claim: Claim,
+  deadline: DeadlineKind,
+  ctx: LifecycleContext,
+  appliedAt: string,
+): Transition | undefined {
   const at = ctx.now.toISOString();
-  const record = { type: 'deadlineExpired', deadline: expiry.deadline } as const;
-  switch (expiry.deadline) {
+  const record = { type: 'deadlineExpired', deadline, appliedAt } as const;
+  switch (deadline) {
     case 'partnerResponseBy':
       return rejectWith(claim, ctx, 'noPartnerResponse', 'No partner response within the deadline.', record);
     case 'consentEndsAt': {
@@ -351,8 +443,9 @@ export function applyDeadlineExpiry(
     }
     case 'reviewStartBy':
     case 'decisionBy': {
-      if (claim.slaBreaches.some((b) => b.deadline === expiry.deadline && b.dueAt === live)) return undefined;
-      const breach = { deadline: expiry.deadline, status: claim.status, dueAt: live, flaggedAt: at };
+      const dueAt = claim.deadlines[deadline] as string;
+      if (claim.slaBreaches.some((b) => b.deadline === deadline && b.dueAt === dueAt)) return undefined;
+      const breach = { deadline, status: claim.status, dueAt, flaggedAt: appliedAt };
       const next = bump(claim, at, { slaBreaches: [...claim.slaBreaches, breach] });
       return transition(claim, next, record, [{ type: 'publishEvent', detailType: 'SlaBreached' }]);
     }
@@ -365,7 +458,10 @@ export function applyDeadlineExpiry(
  */
 export function assertCanAddDocument(claim: Claim, actor: Actor, now: Date): void {
   if (actor.kind !== 'partner') throw new ActionForbiddenError('Only the partner may add documents.');
-  if (['editing', 'submitted', 'partnerActionRequired'].includes(claim.status)) return;
+  if (['editing', 'submitted', 'partnerActionRequired'].includes(claim.status)) {
+    assertBeforeDeadline(claim, 'addDocument', now);
+    return;
+  }
   if (claim.status === 'rejected') {
     assertDisputable(claim, now);
     return;
@@ -400,14 +496,22 @@ function assertDisputable(claim: Claim, now: Date): void {
       `A rejection for '${rejection.reason}' cannot be disputed; create a new claim instead.`,
     );
   }
-  const disputeBy = claim.deadlines.disputeBy;
-  if (rejection.final || !disputeBy || now.getTime() >= Date.parse(disputeBy)) {
+  // A rejection is disputed once: after an upheld dispute it is final, whatever the clock says.
+  if (rejection.final && claim.dispute?.outcome === 'upheld') {
+    throw new ClaimRuleViolationError(
+      claim.status,
+      'rejectionFinal',
+      'The rejection is final: its dispute was upheld on review. A new claim is needed.',
+    );
+  }
+  if (rejection.final || !claim.deadlines.disputeBy) {
     throw new ClaimRuleViolationError(
       claim.status,
       'disputeWindowClosed',
       'The 30-day dispute window is over; the rejection is final and a new claim is needed.',
     );
   }
+  assertBeforeDeadline(claim, 'dispute', now);
 }
 
 function edit(claim: Claim, patch: ClaimPatch, at: string): Transition {
@@ -541,6 +645,7 @@ function transition(
     .map(([kind, dueAt]) => ({ type: 'armTimer', deadline: kind as DeadlineKind, dueAt: dueAt as string }));
   return {
     claim: fixed,
+    at: fixed.updatedAt,
     record: stripUndefined({
       ...record,
       fromStatus: before.status,

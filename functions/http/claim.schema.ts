@@ -111,7 +111,12 @@ export const claimResourceSchema = z.object({
   products: z.array(productSchema),
   deadlines: deadlinesSchema,
   infoRequest: z
-    .object({ reasons: z.array(z.enum(INFO_REQUEST_REASONS)), comment: z.string(), at: isoInstant })
+    .object({
+      reasons: z.array(z.enum(INFO_REQUEST_REASONS)),
+      comment: z.string(),
+      at: isoInstant,
+      answeredAt: isoInstant.optional().describe('Set when the partner resubmitted in answer'),
+    })
     .optional(),
   rejection: z
     .object({ reason: z.enum(REJECTION_REASONS), comment: z.string(), at: isoInstant, final: z.boolean() })

@@ -41,7 +41,10 @@ const historyEventSchema = z.object({
   id: z.string(),
   claimId: z.string(),
   seq: z.number().int(),
-  at: z.string(),
+  at: z
+    .string()
+    .describe('When it took effect; a timeout (`deadlineExpired`) is dated at its deadline, see `appliedAt`'),
+  appliedAt: z.string().optional().describe('A timeout only: when it was applied, at or after `at`'),
   type: z.string(),
   actor: z.object({
     kind: z.enum(['partner', 'reviewer', 'customer', 'system']),

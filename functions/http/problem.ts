@@ -8,6 +8,7 @@ import { DocumentNotAvailableError, DocumentTooLargeError } from '../domain/docu
 import {
   ClaimRuleViolationError,
   ClaimStatusConflictError,
+  DeadlinePassedError,
   DomainError,
   InvalidClaimInputError,
 } from '../domain/errors.js';
@@ -127,6 +128,8 @@ export function problemFor(error: unknown): { problem: Problem; headers: Record<
       error.message,
       {
         claimStatus: error.status,
+        // Which deadline ended the right to act, and when (the detail says it in words).
+        ...(error instanceof DeadlinePassedError && { deadline: error.deadline, dueAt: error.dueAt }),
       },
     );
   }

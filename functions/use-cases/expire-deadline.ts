@@ -38,7 +38,8 @@ export async function expireDeadline(
       { now, calendar: deps.calendar },
     );
     if (!transition) return { applied: false, reason: 'stale' };
-    await deps.store.update(record, transitionWrite(transition, SYSTEM, now.toISOString()));
+    // Dated at the deadline it enforces, not when this (possibly late) timer ran.
+    await deps.store.update(record, transitionWrite(transition, SYSTEM, transition.at));
     return { applied: true, status: transition.claim.status, version: transition.claim.version };
   });
 }

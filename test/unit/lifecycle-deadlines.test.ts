@@ -1,8 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { ClaimStatus, DeadlineKind } from '../../functions/domain/claim.js';
+import { ClaimRuleViolationError, DeadlinePassedError } from '../../functions/domain/errors.js';
 import {
   applyAction,
   applyDeadlineExpiry,
+  assertCanAddDocument,
+  BINDING_DEADLINES,
+  type BoundAction,
   type ClaimAction,
   deadlinesFor,
   disputeWindowOpen,
@@ -10,6 +14,7 @@ import {
   LIFECYCLE_POLICY,
 } from '../../functions/domain/lifecycle.js';
 import {
+  ACTOR_OF,
   act,
   actors,
   ctxAt,
@@ -21,6 +26,7 @@ import {
   type Staged,
   sampleAction,
   stage,
+  thrown,
 } from './claim-fixtures.js';
 
 /** design.md's clocks. */
@@ -142,7 +148,7 @@ describe('applyDeadlineExpiry', () => {
     });
   });
 
-  it('consentEndsAt hands the claim to incentive assessment; it stays approved', () => {
+  it("consentEndsAt hands the claim to incentive assessment at the window's end; it stays approved", () => {
     const approved = deepFreeze(stage('approved'));
     const { claim, now, last } = expire(approved, 'consentEndsAt', 5_000);
 
@@ -150,7 +156,11 @@ describe('applyDeadlineExpiry', () => {
     expect(claim.statusSince).toBe(approved.claim.statusSince);
     expect(claim.version).toBe(approved.claim.version + 1);
     expect(claim.consent).toEqual({ status: 'periodEnded', endsAt: approved.claim.consent?.endsAt });
-    expect(claim.incentiveAssessment).toEqual({ status: 'pending', at: now.toISOString() });
+    // Applied 5 s late, dated at the deadline; only updatedAt and appliedAt say when it ran.
+    expect(claim.incentiveAssessment).toEqual({ status: 'pending', at: approved.claim.consent?.endsAt });
+    expect(last.at).toBe(approved.claim.consent?.endsAt);
+    expect(last.record.appliedAt).toBe(now.toISOString());
+    expect(claim.updatedAt).toBe(now.toISOString());
     expect(claim.deadlines).toEqual({});
     expect(last.effects).toEqual([{ type: 'publishEvent', detailType: 'ConsentPeriodEnded' }]);
   });
@@ -403,5 +413,193 @@ describe('effects', () => {
     expect(back.effects.filter((e) => e.type === 'armTimer')).toEqual([
       { type: 'armTimer', deadline: 'decisionBy', dueAt: back.claim.deadlines.decisionBy },
     ]);
+  });
+});
+
+describe('deadlines bind the actions, not just the timers', () => {
+  it('the deadlines that end a right to act, and nothing else (review SLAs are only flagged)', () => {
+    expect(BINDING_DEADLINES).toEqual({
+      partnerResponseBy: ['edit', 'submit', 'withdraw', 'addDocument'],
+      consentEndsAt: ['customerDeny'],
+      disputeBy: ['dispute', 'addDocument'],
+      reviewStartBy: [],
+      decisionBy: [],
+    });
+  });
+
+  /** Takes `action` on the staged claim at `at` (by its design actor); addDocument by the partner. */
+  const attempt = ({ claim }: Staged, action: BoundAction, at: number) =>
+    action === 'addDocument'
+      ? assertCanAddDocument(claim, actors.partner, new Date(at))
+      : applyAction(claim, sampleAction(action), actors[ACTOR_OF[action]], ctxAt(at));
+
+  const bound: { from: Stage; deadline: DeadlineKind; action: BoundAction; rule: string }[] = [
+    {
+      from: 'partnerActionRequired',
+      deadline: 'partnerResponseBy',
+      action: 'submit',
+      rule: 'partnerResponseWindowClosed',
+    },
+    {
+      from: 'partnerActionRequired',
+      deadline: 'partnerResponseBy',
+      action: 'edit',
+      rule: 'partnerResponseWindowClosed',
+    },
+    {
+      from: 'partnerActionRequired',
+      deadline: 'partnerResponseBy',
+      action: 'withdraw',
+      rule: 'partnerResponseWindowClosed',
+    },
+    {
+      from: 'partnerActionRequired',
+      deadline: 'partnerResponseBy',
+      action: 'addDocument',
+      rule: 'partnerResponseWindowClosed',
+    },
+    { from: 'approved', deadline: 'consentEndsAt', action: 'customerDeny', rule: 'consentWindowClosed' },
+    { from: 'rejected', deadline: 'disputeBy', action: 'dispute', rule: 'disputeWindowClosed' },
+    {
+      from: 'rejectedNoPartnerResponse',
+      deadline: 'disputeBy',
+      action: 'dispute',
+      rule: 'disputeWindowClosed',
+    },
+    { from: 'rejected', deadline: 'disputeBy', action: 'addDocument', rule: 'disputeWindowClosed' },
+  ];
+
+  it.each(bound)(
+    '$action in $from: allowed a millisecond before $deadline, refused from it on though its timer has not fired',
+    ({ from, deadline, action, rule }) => {
+      const staged = deepFreeze(stage(from));
+      const dueAt = staged.claim.deadlines[deadline] as string;
+      expect(() => attempt(staged, action, Date.parse(dueAt) - 1)).not.toThrow();
+      for (const late of [0, 1, 3 * DAY]) {
+        const error = thrown(() => attempt(staged, action, Date.parse(dueAt) + late));
+        expect(error).toBeInstanceOf(DeadlinePassedError);
+        expect(error).toMatchObject({ rule, deadline, dueAt, status: staged.claim.status, kind: 'conflict' });
+        // The detail names the deadline and its instant.
+        expect((error as Error).message).toContain(`${dueAt} (${deadline})`);
+      }
+    },
+  );
+
+  it('a refused resubmission says what happens instead', () => {
+    const waiting = stage('partnerActionRequired');
+    const dueAt = waiting.claim.deadlines.partnerResponseBy as string;
+    const error = thrown(() => attempt(waiting, 'submit', Date.parse(dueAt)));
+    expect((error as Error).message).toBe(
+      `Action 'submit' is no longer possible: the partner's time to respond to the information request ended at ${dueAt} (partnerResponseBy); the claim is rejected for 'noPartnerResponse' and may then be disputed within 30 days.`,
+    );
+  });
+
+  it.each<{ from: Stage; deadline: DeadlineKind; actions: ClaimAction['type'][] }>([
+    { from: 'submitted', deadline: 'reviewStartBy', actions: ['startReview', 'edit', 'withdraw'] },
+    {
+      from: 'underReview',
+      deadline: 'decisionBy',
+      actions: ['approve', 'reject', 'requestInfo', 'withdraw'],
+    },
+    { from: 'disputed', deadline: 'decisionBy', actions: ['resolveDispute', 'withdraw'] },
+    // The partner may withdraw an approved claim whether or not the consent window is over.
+    { from: 'approved', deadline: 'consentEndsAt', actions: ['withdraw'] },
+  ])('past $deadline in $from, $actions stay allowed', ({ from, deadline, actions }) => {
+    const staged = deepFreeze(stage(from));
+    const late = Date.parse(staged.claim.deadlines[deadline] as string) + 3 * DAY;
+    for (const action of actions) expect(() => attempt(staged, action, late)).not.toThrow();
+  });
+
+  it('past partnerResponseBy the timer still rejects the claim, whenever it runs', () => {
+    const waiting = stage('partnerActionRequired');
+    expect(expire(waiting, 'partnerResponseBy', 3 * DAY).claim.status).toBe('rejected');
+  });
+});
+
+describe('a timeout applied late takes effect at its deadline', () => {
+  it('a noPartnerResponse rejection applied 3 days late: dated at the deadline, disputable until deadline + 30 days', () => {
+    const waiting = deepFreeze(stage('partnerActionRequired'));
+    const deadline = waiting.claim.deadlines.partnerResponseBy as string;
+    const late = expire(waiting, 'partnerResponseBy', 3 * DAY);
+    const onTime = expire(waiting, 'partnerResponseBy');
+
+    const disputeBy = ctxAt(deadline).calendar.addCalendarDays(new Date(deadline), 30).toISOString();
+    expect(late.claim.rejection).toMatchObject({ reason: 'noPartnerResponse', at: deadline, final: false });
+    expect(late.claim.statusSince).toBe(deadline);
+    expect(late.claim.deadlines).toEqual({ disputeBy });
+    expect(late.last.at).toBe(deadline);
+    expect(late.last.record).toMatchObject({
+      deadline: 'partnerResponseBy',
+      appliedAt: late.now.toISOString(),
+    });
+    expect(late.claim.updatedAt).toBe(late.now.toISOString());
+    expect(late.last.effects).toEqual(onTime.last.effects);
+    expect({ ...late.claim, updatedAt: '' }).toEqual({ ...onTime.claim, updatedAt: '' });
+
+    // The window is the on-time one: open a millisecond before deadline + 30 days, closed at it.
+    expect(disputeWindowOpen(late.claim, new Date(Date.parse(disputeBy) - 1))).toBe(true);
+    expect(disputeWindowOpen(late.claim, new Date(disputeBy))).toBe(false);
+  });
+
+  it('disputeBy applied late finalises the rejection as of the deadline; an SLA flag is dated at its due time', () => {
+    const rejected = deepFreeze(stage('rejected'));
+    const disputeBy = rejected.claim.deadlines.disputeBy as string;
+    const final = expire(rejected, 'disputeBy', DAY);
+    expect(final.last).toMatchObject({ at: disputeBy, record: { appliedAt: final.now.toISOString() } });
+
+    const submitted = deepFreeze(stage('submitted'));
+    const reviewStartBy = submitted.claim.deadlines.reviewStartBy as string;
+    const flagged = expire(submitted, 'reviewStartBy', HOUR);
+    expect(flagged.last.at).toBe(reviewStartBy);
+    expect(flagged.claim.slaBreaches).toEqual([
+      {
+        deadline: 'reviewStartBy',
+        status: 'submitted',
+        dueAt: reviewStartBy,
+        flaggedAt: flagged.now.toISOString(),
+      },
+    ]);
+  });
+
+  it('an action takes effect when it is taken, and carries no appliedAt', () => {
+    const staged = act(stage('underReview'), sampleAction('approve'));
+    expect(staged.last.at).toBe(staged.now.toISOString());
+    expect(staged.last.record.appliedAt).toBeUndefined();
+  });
+});
+
+describe('small truths', () => {
+  it('a resubmission marks the information request answered; the next request is open again', () => {
+    const waiting = deepFreeze(stage('partnerActionRequired'));
+    const resubmitted = act(waiting, sampleAction('submit'));
+    expect(resubmitted.claim.infoRequest).toEqual({
+      ...waiting.claim.infoRequest,
+      answeredAt: resubmitted.now.toISOString(),
+    });
+    expect(resubmitted.last.record.changes).toContainEqual({
+      field: 'infoRequest.answeredAt',
+      from: null,
+      to: resubmitted.now.toISOString(),
+    });
+    const askedAgain = act(resubmitted, {
+      type: 'requestInfo',
+      reasons: ['missingProducts'],
+      comment: 'More.',
+    });
+    expect(askedAgain.claim.infoRequest).toEqual({
+      reasons: ['missingProducts'],
+      comment: 'More.',
+      at: askedAgain.now.toISOString(),
+    });
+  });
+
+  it('a second dispute after an upheld one is told the rejection is final, not that the window is over', () => {
+    const upheld = deepFreeze(stage('rejectedUpheld'));
+    const error = thrown(() => act(upheld, sampleAction('dispute')));
+    expect(error).toBeInstanceOf(ClaimRuleViolationError);
+    expect(error).toMatchObject({ rule: 'rejectionFinal' });
+    expect((error as Error).message).toBe(
+      'The rejection is final: its dispute was upheld on review. A new claim is needed.',
+    );
   });
 });

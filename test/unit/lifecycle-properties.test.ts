@@ -16,6 +16,7 @@ import {
   ActionForbiddenError,
   ClaimRuleViolationError,
   ClaimStatusConflictError,
+  DeadlinePassedError,
   FieldNotEditableError,
 } from '../../functions/domain/errors.js';
 import { chainEvent, type HistoryEvent, verifyHistoryChain } from '../../functions/domain/history.js';
@@ -66,6 +67,24 @@ const LIVE: Record<ClaimStatus, DeadlineKind | undefined> = {
   rejected: 'disputeBy',
   disputed: 'decisionBy',
 };
+
+/**
+ * design.md: the deadlines that end a partner's or the customer's right to act, and the
+ * actions they end, refused from the deadline on whether or not its timer has fired. The
+ * review SLAs bind nobody.
+ */
+const BINDS: Partial<Record<DeadlineKind, readonly ClaimAction['type'][]>> = {
+  partnerResponseBy: ['edit', 'submit', 'withdraw'],
+  consentEndsAt: ['customerDeny'],
+  disputeBy: ['dispute'],
+};
+
+/** The live deadline that has ended `type` by `now`, if any. */
+function passedDeadline(claim: Claim, type: ClaimAction['type'], now: Date): DeadlineKind | undefined {
+  return (Object.entries(claim.deadlines) as [DeadlineKind, string][]).find(
+    ([kind, dueAt]) => BINDS[kind]?.includes(type) && now.getTime() >= Date.parse(dueAt),
+  )?.[0];
+}
 
 const BUSINESS_DAY_DEADLINES: readonly DeadlineKind[] = ['reviewStartBy', 'decisionBy', 'partnerResponseBy'];
 const CALENDAR_DAYS: Partial<Record<DeadlineKind, number>> = { consentEndsAt: 7, disputeBy: 30 };
@@ -231,17 +250,18 @@ function begin(at: Date): Run {
     history: [],
     seen: new Set(),
   };
-  record(run, created, actors.partner, at);
+  record(run, created, actors.partner);
   checkClaim(run);
   return run;
 }
 
-function record(run: Run, transition: Transition, actor: (typeof actors)[ActorKind], at: Date): void {
+/** Appends the transition's history event as the store does: dated at the transition's `at`. */
+function record(run: Run, transition: Transition, actor: (typeof actors)[ActorKind]): void {
   const prev = run.history.at(-1);
   run.history.push(
     chainEvent(
       { ...transition.record, version: transition.claim.version },
-      { id: `e${run.history.length + 1}`, claimId: run.claim.id, at: at.toISOString(), actor },
+      { id: `e${run.history.length + 1}`, claimId: run.claim.id, at: transition.at, actor },
       prev && { seq: prev.seq, hash: prev.hash },
     ),
   );
@@ -275,9 +295,10 @@ function apply(run: Run, s: Step): void {
       }
       expect(kind).toBe(ACTOR_OF[action.type]);
       expect(FROM[action.type]).toContain(before.status);
+      expect(passedDeadline(before, action.type, run.now)).toBeUndefined();
       checkOutcome(before, action, result, run.now);
       checkTransition(run, result);
-      record(run, result, actors[kind], run.now);
+      record(run, result, actors[kind]);
       return;
     }
     case 'fire': {
@@ -303,9 +324,9 @@ function apply(run: Run, s: Step): void {
         return;
       }
       expect(result).toBeDefined();
-      checkExpiry(before, timer, result as Transition);
+      checkExpiry(before, timer, result as Transition, run.now);
       checkTransition(run, result as Transition);
-      record(run, result as Transition, actors.system, run.now);
+      record(run, result as Transition, actors.system);
       return;
     }
   }
@@ -318,6 +339,13 @@ function checkRefusal(before: Claim, action: ClaimAction, kind: ActorKind, error
   } else if (!FROM[action.type].includes(before.status)) {
     expect(error).toBeInstanceOf(ClaimStatusConflictError);
     expect(error).toMatchObject({ status: before.status, action: action.type });
+  } else if (passedDeadline(before, action.type, now)) {
+    // Past a deadline that binds it, whatever else is wrong with it.
+    const deadline = passedDeadline(before, action.type, now) as DeadlineKind;
+    const dueAt = before.deadlines[deadline] as string;
+    expect(error).toBeInstanceOf(DeadlinePassedError);
+    expect(error).toMatchObject({ status: before.status, deadline, dueAt });
+    expect((error as Error).message).toContain(`${dueAt} (${deadline})`);
   } else if (action.type === 'edit') {
     expect(error).toBeInstanceOf(FieldNotEditableError);
     const allowed = EDITABLE_FIELDS[before.status];
@@ -337,20 +365,18 @@ function checkRefusal(before: Claim, action: ClaimAction, kind: ActorKind, error
         break;
       case 'dispute': {
         const reason = before.rejection?.reason;
-        const disputeBy = before.deadlines.disputeBy;
         if (reason === 'partnerRequest' || reason === 'customerDecline')
           expect(rule).toBe('rejectionNotDisputable');
         else {
-          expect(rule).toBe('disputeWindowClosed');
-          expect(before.rejection?.final || !disputeBy || now.getTime() >= Date.parse(disputeBy)).toBe(true);
+          // Not past disputeBy (that is the deadline's refusal): the rejection is final already.
+          expect(before.rejection?.final).toBe(true);
+          expect(rule).toBe(before.dispute?.outcome === 'upheld' ? 'rejectionFinal' : 'disputeWindowClosed');
         }
         break;
       }
       case 'customerDeny':
         expect(rule).toBe('consentWindowClosed');
-        expect(
-          before.consent?.status !== 'pending' || now.getTime() >= Date.parse(before.consent.endsAt),
-        ).toBe(true);
+        expect(before.consent?.status).not.toBe('pending');
         break;
       default:
         throw new Error(`unexpected rule violation ${rule} for ${action.type}`);
@@ -367,6 +393,9 @@ function checkOutcome(before: Claim, action: ClaimAction, { claim, effects }: Tr
       expect(claim.conflictingClaimIds).toEqual(
         action.conflictingClaimIds.length > 0 ? action.conflictingClaimIds : undefined,
       );
+      // A resubmission answers the information request; it is kept, marked answered.
+      if (before.status === 'partnerActionRequired')
+        expect(claim.infoRequest).toEqual({ ...before.infoRequest, answeredAt: now.toISOString() });
       break;
     case 'edit':
     case 'startReview':
@@ -410,16 +439,26 @@ function checkOutcome(before: Claim, action: ClaimAction, { claim, effects }: Tr
   if (action.type !== 'edit') expect(claim.status).not.toBe(before.status);
 }
 
-/** What design.md says each timeout does. */
-function checkExpiry(before: Claim, timer: DeadlineExpiry, { claim }: Transition): void {
+/** What design.md says each timeout does: at its deadline, however late it is applied. */
+function checkExpiry(
+  before: Claim,
+  timer: DeadlineExpiry,
+  { claim, record: rec, at }: Transition,
+  now: Date,
+): void {
+  expect(at).toBe(timer.dueAt);
+  expect(rec.appliedAt).toBe(now.toISOString());
+  expect(claim.updatedAt).toBe(now.toISOString());
   switch (timer.deadline) {
     case 'partnerResponseBy':
       expect(claim.status).toBe('rejected');
-      expect(claim.rejection).toMatchObject({ reason: 'noPartnerResponse', final: false });
+      expect(claim.rejection).toMatchObject({ reason: 'noPartnerResponse', final: false, at });
+      expect(claim.statusSince).toBe(at);
       break;
     case 'consentEndsAt':
       expect(claim.status).toBe('approved');
       expect(claim.consent?.status).toBe('periodEnded');
+      expect(claim.incentiveAssessment).toEqual({ status: 'pending', at });
       break;
     case 'disputeBy':
       expect(claim.status).toBe('rejected');
@@ -437,12 +476,14 @@ function checkExpiry(before: Claim, timer: DeadlineExpiry, { claim }: Transition
 /** What every successful action or expiry must satisfy, then the claim-level invariants. */
 function checkTransition(run: Run, result: Transition): void {
   const before = run.claim;
-  const { claim, record: rec, effects } = result;
-  const at = run.now.toISOString();
+  const { claim, record: rec, effects, at } = result;
+  // An action takes effect now; a timeout at its deadline (checkExpiry), never after now.
+  if (rec.type !== 'deadlineExpired') expect(at).toBe(run.now.toISOString());
+  expect(Date.parse(at)).toBeLessThanOrEqual(run.now.getTime());
 
   run.seen.add(`${rec.type}:${rec.deadline ?? ''}:${before.status}`);
   expect(claim.version).toBe(before.version + 1);
-  expect(claim.updatedAt).toBe(at);
+  expect(claim.updatedAt).toBe(run.now.toISOString());
   expect(rec.fromStatus).toBe(before.status);
   expect(rec.toStatus).toBe(claim.status);
   expect(claim.id).toBe(before.id);
@@ -463,8 +504,8 @@ function checkTransition(run: Run, result: Transition): void {
     ([kind, dueAt]) => before.deadlines[kind as DeadlineKind] !== dueAt,
   ) as [DeadlineKind, string][];
   for (const [kind, dueAt] of set) {
-    expect(Date.parse(dueAt)).toBeGreaterThan(run.now.getTime());
-    checkDeadlineArithmetic(kind, dueAt, run.now);
+    expect(Date.parse(dueAt)).toBeGreaterThan(Date.parse(at));
+    checkDeadlineArithmetic(kind, dueAt, new Date(at));
   }
   const armed = effects.flatMap((e) =>
     e.type === 'armTimer' ? [{ deadline: e.deadline, dueAt: e.dueAt }] : [],
@@ -536,7 +577,11 @@ function checkClaim(run: Run): void {
     else expect(claim.deadlines.consentEndsAt).toBeUndefined();
     expect(claim.consent?.status === 'periodEnded').toBe(claim.incentiveAssessment !== undefined);
   }
-  if (claim.status === 'partnerActionRequired') expect(claim.infoRequest).toBeDefined();
+  // The information request is open exactly while the partner is asked to act.
+  if (claim.status === 'partnerActionRequired') {
+    expect(claim.infoRequest).toBeDefined();
+    expect(claim.infoRequest?.answeredAt).toBeUndefined();
+  }
   // Only a withdrawal can leave `editing` without a submission.
   if (claim.status !== 'editing' && claim.rejection?.reason !== 'partnerRequest') {
     expect(claim.submittedAt).toBeDefined();
@@ -549,6 +594,27 @@ function checkClaim(run: Run): void {
   expect(CLAIM_STATUSES).toContain(claim.status);
 }
 
+/**
+ * The history is in the order events were recorded: each was recorded (`appliedAt`, else `at`)
+ * no earlier than the one before. A timeout is dated at its deadline (`at` ≤ `appliedAt`); one
+ * that changes the claim's status is never dated before the previous event, since its deadline
+ * refused every action in between. Only an SLA flag may be dated before the edits it followed.
+ */
+function checkHistoryTimes(history: readonly HistoryEvent[]): void {
+  let recordedBefore = Number.NEGATIVE_INFINITY;
+  let previousAt = Number.NEGATIVE_INFINITY;
+  for (const event of history) {
+    const recorded = Date.parse(event.appliedAt ?? event.at);
+    expect(recorded).toBeGreaterThanOrEqual(recordedBefore);
+    expect(Date.parse(event.at)).toBeLessThanOrEqual(recorded);
+    if (event.type !== 'deadlineExpired') expect(event.appliedAt).toBeUndefined();
+    if (event.type !== 'deadlineExpired' || (event.deadline && BINDS[event.deadline]))
+      expect(Date.parse(event.at)).toBeGreaterThanOrEqual(previousAt);
+    recordedBefore = recorded;
+    previousAt = Date.parse(event.at);
+  }
+}
+
 // ---- the properties ------------------------------------------------------------------------
 
 describe('any sequence of actions, clock moves and timer fires', () => {
@@ -559,6 +625,7 @@ describe('any sequence of actions, clock moves and timer fires', () => {
         for (const s of steps) apply(run, s);
         expect(verifyHistoryChain(run.history)).toEqual({ valid: true });
         expect(run.history.map((e) => e.version)).toEqual(run.history.map((_, i) => i + 1));
+        checkHistoryTimes(run.history);
       }),
       { numRuns: 300 },
     );
@@ -582,6 +649,80 @@ describe('any sequence of actions, clock moves and timer fires', () => {
       ),
     ];
     expect(expected.filter((transition) => !seen.has(transition))).toEqual([]);
+  });
+});
+
+describe('deadlines bind the actions, not just the timers', () => {
+  const run = (at: Date, steps: Step[]) => {
+    const r = begin(at);
+    for (const s of steps) apply(r, s);
+    return r;
+  };
+  const steps = fc.array(step, { maxLength: 30, size: 'max' });
+
+  it('every action a deadline ends is refused from the deadline on, and only from then', () => {
+    fc.assert(
+      fc.property(start, steps, actionOfEachType, fc.nat(3 * DAY), (at, s, actions, lateMs) => {
+        const { claim, now } = run(at, s);
+        for (const [kind, dueAt] of Object.entries(claim.deadlines) as [DeadlineKind, string][]) {
+          for (const type of BINDS[kind] ?? []) {
+            const act = (when: number) =>
+              applyAction(claim, actions[type], actors[ACTOR_OF[type]], ctxAt(when));
+            // The timer has not fired: the claim still carries the deadline.
+            let refusal: unknown;
+            try {
+              act(Math.max(now.getTime(), Date.parse(dueAt)) + lateMs);
+            } catch (error) {
+              refusal = error;
+            }
+            expect(refusal).toBeInstanceOf(DeadlinePassedError);
+            expect(refusal).toMatchObject({ deadline: kind, dueAt, status: claim.status });
+            // A millisecond before, the deadline refuses nothing (another rule still may).
+            if (now.getTime() < Date.parse(dueAt)) {
+              try {
+                act(Date.parse(dueAt) - 1);
+              } catch (error) {
+                expect(error).not.toBeInstanceOf(DeadlinePassedError);
+              }
+            }
+          }
+        }
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it("a late timeout's effects equal an on-time one's: only updatedAt, appliedAt and flaggedAt differ", () => {
+    fc.assert(
+      fc.property(start, steps, fc.integer({ min: 1, max: 40 * DAY }), (at, s, lateMs) => {
+        const { claim } = run(at, s);
+        for (const [deadline, dueAt] of Object.entries(claim.deadlines) as [DeadlineKind, string][]) {
+          const onTime = applyDeadlineExpiry(claim, { deadline, dueAt }, ctxAt(dueAt));
+          const appliedAt = new Date(Date.parse(dueAt) + lateMs).toISOString();
+          const late = applyDeadlineExpiry(claim, { deadline, dueAt }, ctxAt(appliedAt));
+          if (!onTime) {
+            expect(late).toBeUndefined();
+            continue;
+          }
+          // Everything but when it ran, wherever it appears (an SLA flag's changes name flaggedAt).
+          const whenApplied = new Set(['updatedAt', 'appliedAt', 'flaggedAt']);
+          const timeless = (t: Transition) =>
+            JSON.parse(JSON.stringify(t), (key, value) => (whenApplied.has(key) ? undefined : value));
+          expect(late).toBeDefined();
+          expect(timeless(late as Transition)).toEqual(timeless(onTime));
+          expect(late?.at).toBe(dueAt);
+          expect(late?.record.appliedAt).toBe(appliedAt);
+          expect(late?.claim.updatedAt).toBe(appliedAt);
+          // The dispute window of a late auto-rejection counts from the deadline it enforced.
+          if (late?.claim.deadlines.disputeBy) {
+            expect(late.claim.deadlines.disputeBy).toBe(
+              ctxAt(dueAt).calendar.addCalendarDays(new Date(dueAt), 30).toISOString(),
+            );
+          }
+        }
+      }),
+      { numRuns: 100 },
+    );
   });
 });
 

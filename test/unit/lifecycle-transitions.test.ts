@@ -339,7 +339,8 @@ describe('dispute', () => {
 
   it.each<[Stage, string]>([
     ['rejectedExpired', 'disputeWindowClosed'],
-    ['rejectedUpheld', 'disputeWindowClosed'],
+    // A second dispute is told the rejection is final, not that the 30 days are over.
+    ['rejectedUpheld', 'rejectionFinal'],
     ['rejectedPartnerRequest', 'rejectionNotDisputable'],
     ['rejectedCustomerDecline', 'rejectionNotDisputable'],
   ])('of a %s claim is refused (%s)', (name, rule) => {
@@ -439,7 +440,7 @@ describe('assertCanAddDocument', () => {
     { stage: 'rejected', expected: 'ok' },
     { stage: 'rejectedNoPartnerResponse', expected: 'ok' },
     { stage: 'rejectedExpired', expected: 'disputeWindowClosed' },
-    { stage: 'rejectedUpheld', expected: 'disputeWindowClosed' },
+    { stage: 'rejectedUpheld', expected: 'rejectionFinal' },
     { stage: 'rejectedPartnerRequest', expected: 'rejectionNotDisputable' },
     { stage: 'rejectedCustomerDecline', expected: 'rejectionNotDisputable' },
   ];
