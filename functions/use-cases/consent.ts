@@ -35,6 +35,7 @@ const CUSTOMER: Actor = { kind: 'customer' };
 async function stateOf(
   deps: ConsentDeps,
   token: string,
+  now: Date,
 ): Promise<{ state: ConsentState; record?: ClaimRecord }> {
   const issued = await deps.tokens.lookup(token);
   if (!issued) return { state: { kind: 'unknown' } };
@@ -47,7 +48,7 @@ async function stateOf(
   if (claim.status !== 'approved' || claim.consent?.endsAt !== issued.endsAt) {
     return { state: { kind: 'closed', reason: 'noLongerApproved', claim } };
   }
-  if (claim.consent.status !== 'pending' || deps.clock.now().getTime() >= Date.parse(issued.endsAt)) {
+  if (claim.consent.status !== 'pending' || now.getTime() >= Date.parse(issued.endsAt)) {
     return { state: { kind: 'closed', reason: 'windowOver', claim } };
   }
   return { state: { kind: 'open', claim, endsAt: issued.endsAt }, record };
@@ -55,7 +56,7 @@ async function stateOf(
 
 /** What the consent page shows. Reads only. */
 export async function viewConsent(deps: ConsentDeps, token: string): Promise<ConsentState> {
-  return (await stateOf(deps, token)).state;
+  return (await stateOf(deps, token, deps.clock.now())).state;
 }
 
 /** The customer denies: the claim is rejected with `customerDecline` (final). */
@@ -64,9 +65,11 @@ export async function denyConsent(
   token: string,
 ): Promise<ConsentState | { kind: 'denied'; claim: Claim }> {
   return retryOnVersionConflict(async () => {
-    const { state, record } = await stateOf(deps, token);
-    if (state.kind !== 'open' || !record) return state;
+    // One instant for the window check and the deny: read twice, a deny at the window's very
+    // end could pass the check and then be refused by the domain (a 500 instead of the 410 page).
     const now = deps.clock.now();
+    const { state, record } = await stateOf(deps, token, now);
+    if (state.kind !== 'open' || !record) return state;
     const transition = applyAction(record.claim, { type: 'customerDeny' }, CUSTOMER, {
       now,
       calendar: deps.calendar,
