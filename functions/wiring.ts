@@ -179,6 +179,7 @@ export function createRelayDeps(settings: RelaySettings) {
     mailer: settings.mailer,
     publisher: settings.publisher,
     ledger: new DynamoDbEmailLedger(documentClient, settings.tableName),
+    clock: settings.clock ?? systemClock,
     consentLinks: new ConsentTokens(
       documentClient,
       settings.tableName,

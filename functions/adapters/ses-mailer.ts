@@ -10,8 +10,8 @@ export class SesMailer implements Mailer {
     private readonly configurationSetName?: string,
   ) {}
 
-  async send(email: RenderedEmail): Promise<void> {
-    await this.client.send(
+  async send(email: RenderedEmail): Promise<{ messageId: string }> {
+    const output = await this.client.send(
       new SendEmailCommand({
         Source: this.sender,
         // The bare address only: display names are claim data, and headers are no place for it.
@@ -27,5 +27,7 @@ export class SesMailer implements Mailer {
         Tags: [{ Name: 'template', Value: email.template }],
       }),
     );
+    // SES always answers an accepted email with its id; the ledger records it for support.
+    return { messageId: output.MessageId ?? 'unknown' };
   }
 }

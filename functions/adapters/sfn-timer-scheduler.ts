@@ -1,6 +1,6 @@
 /** Claim timers as one-shot Step Functions executions of `statemachines/claim-timer.asl.json`. */
 import { ExecutionAlreadyExists, type SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { type TimerInput, timerExecutionName } from '../use-cases/expire-deadline.js';
+import { type TimerExecutionInput, timerExecutionName } from '../use-cases/expire-deadline.js';
 import type { TimerScheduler } from '../use-cases/relay-outbox.js';
 
 export class StepFunctionsTimerScheduler implements TimerScheduler {
@@ -9,7 +9,7 @@ export class StepFunctionsTimerScheduler implements TimerScheduler {
     private readonly stateMachineArn: string,
   ) {}
 
-  async start(input: TimerInput): Promise<void> {
+  async start(input: TimerExecutionInput): Promise<void> {
     try {
       await this.client.send(
         new StartExecutionCommand({

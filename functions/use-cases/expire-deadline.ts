@@ -3,19 +3,58 @@
  * deadline (see `applyDeadlineExpiry`), so a stale, late or repeated timer changes nothing.
  */
 import type { BusinessCalendar } from '../domain/business-calendar.js';
-import type { Actor, ClaimStatus, DeadlineKind } from '../domain/claim.js';
+import type { Actor, Claim, ClaimStatus, DeadlineKind } from '../domain/claim.js';
 import type { Clock } from '../domain/clock.js';
-import { applyDeadlineExpiry } from '../domain/lifecycle.js';
+import { applyDeadlineExpiry, LIVE_DEADLINES } from '../domain/lifecycle.js';
 import { type ClaimStore, retryOnVersionConflict, transitionWrite } from '../domain/ports.js';
 
-/** The input of a timer execution (and of the expire-deadline function). */
+/** A deadline's timer: what the expire-deadline function reads from its execution's input. */
 export interface TimerInput {
   claimId: string;
   deadline: DeadlineKind;
-  /** ISO instant; the state machine's Wait state waits until it. */
+  /** ISO instant of the deadline: what the claim carries and the timeout is checked against. */
   dueAt: string;
   /** The claim version that armed the timer: part of the execution name, for dedupe. */
   version: number;
+}
+
+/** The input of a timer execution (`statemachines/claim-timer.asl.json`). */
+export interface TimerExecutionInput extends TimerInput {
+  /**
+   * What the Wait state waits until: `dueAt` rounded up to the whole second, because Step
+   * Functions ignores fractional seconds and would otherwise resume before `dueAt`.
+   */
+  waitUntil: string;
+}
+
+/** The execution input of a deadline's timer: its wait rounded up to the next whole second at or after `dueAt`. */
+export function timerExecutionInput(timer: TimerInput): TimerExecutionInput {
+  const waitUntil = new Date(Math.ceil(Date.parse(timer.dueAt) / 1000) * 1000).toISOString();
+  return { ...timer, waitUntil };
+}
+
+/** The error name Step Functions matches in the claim timer's `Retry` (Lambda's `errorType`). */
+export const DEADLINE_NOT_YET_DUE = 'DeadlineNotYetDue';
+
+/**
+ * The timer resumed before its deadline (a clock running behind): thrown, not answered, so
+ * the state machine retries it (ASL `Retry` on `DeadlineNotYetDue`) instead of succeeding
+ * without applying anything.
+ */
+export class DeadlineNotYetDueError extends Error {
+  override readonly name = DEADLINE_NOT_YET_DUE;
+  constructor(input: Pick<TimerInput, 'claimId' | 'deadline' | 'dueAt'>, now: Date) {
+    super(
+      `${input.deadline} of claim ${input.claimId} is due at ${input.dueAt}, not yet at ${now.toISOString()}.`,
+    );
+  }
+}
+
+/** Whether the claim still carries this timer's deadline: same kind and due time, live in its status. */
+export function carriesDeadline(claim: Claim, timer: Pick<TimerInput, 'deadline' | 'dueAt'>): boolean {
+  return (
+    claim.deadlines[timer.deadline] === timer.dueAt && LIVE_DEADLINES[claim.status].includes(timer.deadline)
+  );
 }
 
 export type ExpiryOutcome =
@@ -32,6 +71,9 @@ export async function expireDeadline(
     const record = await deps.store.get(input.claimId);
     if (!record) return { applied: false, reason: 'claimNotFound' };
     const now = deps.clock.now();
+    if (now.getTime() < Date.parse(input.dueAt) && carriesDeadline(record.claim, input)) {
+      throw new DeadlineNotYetDueError(input, now);
+    }
     const transition = applyDeadlineExpiry(
       record.claim,
       { deadline: input.deadline, dueAt: input.dueAt },

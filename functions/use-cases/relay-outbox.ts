@@ -1,13 +1,15 @@
 /**
  * The outbox relay: turns one committed outbox event into its side effects — arm timers,
  * send emails, publish domain events. The stream delivers at least once, so every effect is
- * idempotent: timers by execution name, emails by a claim-scoped marker per event and
- * template, domain events by their id (consumers dedupe on it).
+ * idempotent: timers by execution name, emails by a leased ledger marker per event and
+ * template (at least once: a crash mid-send may repeat an email, never lose it), domain
+ * events by their id (consumers dedupe on it).
  */
 import type { Claim } from '../domain/claim.js';
+import { type Clock, systemClock } from '../domain/clock.js';
 import type { DomainEventType, Effect, EmailTemplate } from '../domain/lifecycle.js';
 import { type EmailContext, type RenderedEmail, renderEmail } from '../emails/templates.js';
-import type { TimerInput } from './expire-deadline.js';
+import { type TimerExecutionInput, timerExecutionInput } from './expire-deadline.js';
 
 /** An outbox item as written by the claim store in the transition's transaction. */
 export interface OutboxEvent {
@@ -22,19 +24,58 @@ export interface OutboxEvent {
 
 export interface TimerScheduler {
   /** Starts the one-shot timer; starting the same timer twice must be harmless. */
-  start(input: TimerInput): Promise<void>;
+  start(input: TimerExecutionInput): Promise<void>;
 }
 
 export interface Mailer {
-  send(email: RenderedEmail): Promise<void>;
+  /** Hands the email to the provider; resolves with the provider's message id once accepted. */
+  send(email: RenderedEmail): Promise<{ messageId: string }>;
 }
 
-/** Remembers which emails went out, so a redelivered event never sends one twice. */
+/** What a relay asks of the ledger before sending: the right to send until `until`. */
+export interface LeaseRequest {
+  now: Date;
+  until: Date;
+}
+
+export type EmailLease =
+  /** This relay may send; `leaseId` lets it give the lease back if the provider refuses. */
+  | { outcome: 'acquired'; leaseId: string }
+  /** The email went out already (a redelivered event). */
+  | { outcome: 'sent' }
+  /** Another relay holds a live lease and may be sending right now. */
+  | { outcome: 'leased'; until: string };
+
+export interface SentEmail {
+  messageId: string;
+  at: Date;
+}
+
+/**
+ * Remembers which emails went out, so a redelivered event does not send one again, and which
+ * are being sent, so a crash mid-send is noticed (the lease runs out) and the email sent again.
+ */
 export interface EmailLedger {
-  /** Claims the right to send; `false` when this email was already claimed for this event. */
-  claim(claimId: string, key: string, at: string): Promise<boolean>;
-  /** Gives the right back after a failed send, so the retry can send it. */
-  release(claimId: string, key: string): Promise<void>;
+  /** Takes the lease for this email: granted for a new email or one whose lease ran out. */
+  acquire(claimId: string, key: string, request: LeaseRequest): Promise<EmailLease>;
+  /** Records the provider's acceptance: every later delivery of the event skips the email. */
+  markSent(claimId: string, key: string, sent: SentEmail): Promise<void>;
+  /** Gives the lease back after the provider refused the email, so the retry sends at once. */
+  release(claimId: string, key: string, leaseId: string): Promise<void>;
+}
+
+/**
+ * How long a relay may take to send one email before another may take over: longer than the
+ * relay function's timeout (60 s), so a lease is never taken from a relay still sending.
+ */
+export const EMAIL_LEASE_MS = 3 * 60_000;
+
+/** Another relay is sending this email (or crashed while sending): retry the event later. */
+export class EmailLeaseHeldError extends Error {
+  override readonly name = 'EmailLeaseHeld';
+  constructor(key: string, until: string) {
+    super(`Email ${key} is being sent by another relay (lease until ${until}); retry later.`);
+  }
 }
 
 export interface DomainEvent {
@@ -73,6 +114,8 @@ export interface RelayDeps {
   publisher: EventPublisher;
   consentLinks: ConsentLinks;
   emailContext?: Omit<EmailContext, 'optOutUrl'>;
+  /** The leases' time. @default the system clock */
+  clock?: Clock;
   /** Counts what the relay did (metrics); optional. */
   onEffect?: (effect: Effect['type'] | 'emailSkipped' | 'emailFailed', detail: string) => void;
 }
@@ -91,12 +134,14 @@ export async function relayOutboxEvent(deps: RelayDeps, event: OutboxEvent): Pro
     switch (effect.type) {
       case 'armTimer':
         await attempt(async () => {
-          await deps.timers.start({
-            claimId: event.claimId,
-            deadline: effect.deadline,
-            dueAt: effect.dueAt,
-            version: event.version,
-          });
+          await deps.timers.start(
+            timerExecutionInput({
+              claimId: event.claimId,
+              deadline: effect.deadline,
+              dueAt: effect.dueAt,
+              version: event.version,
+            }),
+          );
           deps.onEffect?.('armTimer', effect.deadline);
         });
         break;
@@ -119,22 +164,36 @@ export async function relayOutboxEvent(deps: RelayDeps, event: OutboxEvent): Pro
   }
 }
 
+/**
+ * Sends one email at least once: lease, send, mark sent. A crash after the lease leaves it
+ * `sending` until it runs out, and the next delivery sends again (a duplicate at worst); a
+ * live lease fails the event, so the stream retries it rather than skipping the email.
+ */
 async function sendOnce(deps: RelayDeps, event: OutboxEvent, template: EmailTemplate): Promise<void> {
   const key = `${event.eventId}#${template}`;
   const optOutUrl = template === 'consentRequest' ? await deps.consentLinks.linkFor(event) : undefined;
   const email = renderEmail(template, event.claim, { ...deps.emailContext, ...(optOutUrl && { optOutUrl }) });
-  if (!(await deps.ledger.claim(event.claimId, key, event.at))) {
+  const clock = deps.clock ?? systemClock;
+  const now = clock.now();
+  const lease = await deps.ledger.acquire(event.claimId, key, {
+    now,
+    until: new Date(now.getTime() + EMAIL_LEASE_MS),
+  });
+  if (lease.outcome === 'sent') {
     deps.onEffect?.('emailSkipped', template);
     return;
   }
+  if (lease.outcome === 'leased') throw new EmailLeaseHeldError(key, lease.until);
+  let messageId: string;
   try {
-    await deps.mailer.send(email);
-    deps.onEffect?.('sendEmail', template);
+    ({ messageId } = await deps.mailer.send(email));
   } catch (error) {
-    await deps.ledger.release(event.claimId, key);
+    await deps.ledger.release(event.claimId, key, lease.leaseId);
     deps.onEffect?.('emailFailed', template);
     throw error;
   }
+  await deps.ledger.markSent(event.claimId, key, { messageId, at: clock.now() });
+  deps.onEffect?.('sendEmail', template);
 }
 
 /** The public shape of a domain event: ids, what happened, and the claim's decisive fields. */

@@ -1,6 +1,7 @@
 /**
  * The claim timer: the Standard state machine of `statemachines/claim-timer.asl.json` (wait
- * until `dueAt`, then invoke the expire-deadline Lambda), deployed from that very file, the
+ * until `waitUntil`, the deadline rounded up to the whole second, then invoke the
+ * expire-deadline Lambda, retrying its `DeadlineNotYetDue`), deployed from that very file, the
  * one `npm start` runs locally. The outbox relay starts one execution per armed deadline.
  */
 import { join } from 'node:path';

@@ -141,7 +141,9 @@ export async function startLifecycleRuntime(options: LifecycleRuntimeOptions): P
       method: 'GET',
       path: '/_local/timers',
       async handle() {
-        return json(200, { items: timers.pending() });
+        // Live timers only: a superseded one (its claim moved on) still runs, as a no-op.
+        const live = await timers.live(async (id) => (await timerDeps.store.get(id))?.claim);
+        return json(200, { items: live });
       },
     },
   ];

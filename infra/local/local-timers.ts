@@ -2,7 +2,9 @@
  * Local Step Functions for the claim timers: the same `statemachines/claim-timer.asl.json`
  * that CDK deploys, run by aws-local-stepfunctions with its Lambda task overridden by the
  * local expire-deadline handler. Wait states follow the virtual clock instead of real time:
- * a timer's execution runs (with its Wait overridden to 0) once the clock has passed `dueAt`.
+ * a timer's execution runs (with its Wait overridden to 0) once the clock has passed the
+ * Wait state's timestamp **truncated to the whole second**, as early as Step Functions (which
+ * ignores fractional seconds) may resume it, so the local run shows what an early resume does.
  *
  * Pending timers are in memory, keyed like the cloud's execution names; after a restart
  * they are re-armed from the table's live deadlines (`rearmFromTable`), so none is lost.
@@ -14,7 +16,12 @@ import { StateMachine } from 'aws-local-stepfunctions';
 import type { Claim, DeadlineKind } from '../../functions/domain/claim.js';
 import type { Clock } from '../../functions/domain/clock.js';
 import { LIVE_DEADLINES } from '../../functions/domain/lifecycle.js';
-import { type TimerInput, timerExecutionName } from '../../functions/use-cases/expire-deadline.js';
+import {
+  carriesDeadline,
+  type TimerExecutionInput,
+  timerExecutionInput,
+  timerExecutionName,
+} from '../../functions/use-cases/expire-deadline.js';
 import type { TimerScheduler } from '../../functions/use-cases/relay-outbox.js';
 
 export const CLAIM_TIMER_ASL = new URL('../../statemachines/claim-timer.asl.json', import.meta.url);
@@ -31,11 +38,16 @@ export function claimTimerDefinition(substitutions: Record<string, string>): unk
   return JSON.parse(text);
 }
 
-export type ExpireHandler = (input: TimerInput) => Promise<unknown>;
+export type ExpireHandler = (input: TimerExecutionInput) => Promise<unknown>;
 
 export interface LocalTimers extends TimerScheduler {
-  /** Timers armed and not yet fired, soonest first. */
-  pending(): TimerInput[];
+  /** Executions armed and not yet finished, soonest first (superseded ones too, as in the cloud). */
+  pending(): TimerExecutionInput[];
+  /**
+   * The pending timers that still matter: their claim still carries that deadline (same kind
+   * and due time, live in its status). A superseded timer still runs, as a no-op, but is not live.
+   */
+  live(claimOf: (claimId: string) => Promise<Claim | undefined>): Promise<TimerExecutionInput[]>;
   /** Runs every timer due at `now`; returns how many executions ran. Failures are logged and kept. */
   fireDue(): Promise<number>;
   /** Arms the timers of every live deadline in the table (local only: a Scan). */
@@ -45,30 +57,43 @@ export interface LocalTimers extends TimerScheduler {
 export function createLocalTimers(options: {
   clock: Clock;
   expire: ExpireHandler;
-  onError?: (error: unknown, timer: TimerInput) => void;
+  onError?: (error: unknown, timer: TimerExecutionInput) => void;
 }): LocalTimers {
-  const machine = new StateMachine(
-    claimTimerDefinition({ ExpireDeadlineFunctionArn: LOCAL_EXPIRE_FUNCTION_ARN }) as never,
-  );
-  const timers = new Map<string, TimerInput>();
+  const definition = claimTimerDefinition({ ExpireDeadlineFunctionArn: LOCAL_EXPIRE_FUNCTION_ARN });
+  const machine = new StateMachine(definition as never);
+  const resumeAt = resumeInstantOf(definition);
+  const timers = new Map<string, TimerExecutionInput>();
   /** Same claim, deadline and due time: one timer, however often it is started or re-armed. */
-  const keyOf = (t: TimerInput) => `${t.claimId}|${t.deadline}|${t.dueAt}`;
+  const keyOf = (t: TimerExecutionInput) => `${t.claimId}|${t.deadline}|${t.dueAt}`;
   const started = new Set<string>();
 
-  const start = async (input: TimerInput) => {
+  const start = async (input: TimerExecutionInput) => {
+    // Step Functions would fail such an execution at its Wait state; fail the start instead.
+    if (Number.isNaN(resumeAt(input)))
+      throw new Error(`Timer input without a valid wait timestamp: ${JSON.stringify(input)}`);
     const name = timerExecutionName(input);
     if (started.has(name) || timers.has(keyOf(input))) return;
     started.add(name);
     timers.set(keyOf(input), input);
   };
 
+  const pending = () => [...timers.values()].sort((a, b) => a.dueAt.localeCompare(b.dueAt));
+
   return {
     start,
-    pending: () => [...timers.values()].sort((a, b) => a.dueAt.localeCompare(b.dueAt)),
+    pending,
+    async live(claimOf) {
+      const live: TimerExecutionInput[] = [];
+      for (const timer of pending()) {
+        const claim = await claimOf(timer.claimId);
+        if (claim && carriesDeadline(claim, timer)) live.push(timer);
+      }
+      return live;
+    },
     async fireDue() {
       const now = options.clock.now().getTime();
       const due = [...timers.values()]
-        .filter((t) => Date.parse(t.dueAt) <= now)
+        .filter((t) => resumeAt(t) <= now)
         .sort((a, b) => a.dueAt.localeCompare(b.dueAt));
       for (const timer of due) {
         const execution = machine.run(timer as never, {
@@ -110,7 +135,9 @@ export function createLocalTimers(options: {
           for (const deadline of LIVE_DEADLINES[claim.status] as DeadlineKind[]) {
             const dueAt = claim.deadlines[deadline];
             if (!dueAt) continue;
-            await this.start({ claimId: claim.id, deadline, dueAt, version: claim.version });
+            await this.start(
+              timerExecutionInput({ claimId: claim.id, deadline, dueAt, version: claim.version }),
+            );
             armed++;
           }
         }
@@ -118,5 +145,26 @@ export function createLocalTimers(options: {
       } while (start);
       return armed;
     },
+  };
+}
+
+/**
+ * When Step Functions may resume an execution with this input: the start state's Wait
+ * timestamp (`TimestampPath` `$.<field>`) truncated to the whole second, since AWS ignores
+ * the fractional part.
+ */
+function resumeInstantOf(definition: unknown): (input: TimerExecutionInput) => number {
+  const { StartAt, States } = definition as {
+    StartAt: string;
+    States: Record<string, Record<string, unknown>>;
+  };
+  const wait = States[StartAt];
+  const field = /^\$\.(\w+)$/.exec(String(wait?.TimestampPath))?.[1];
+  if (wait?.Type !== 'Wait' || !field) {
+    throw new Error('claim-timer.asl.json must start with a Wait state on a TimestampPath `$.<field>`.');
+  }
+  return (input) => {
+    const timestamp = Date.parse(String((input as unknown as Record<string, unknown>)[field]));
+    return Math.floor(timestamp / 1000) * 1000;
   };
 }

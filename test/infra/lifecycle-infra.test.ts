@@ -13,6 +13,7 @@ import type { z } from 'zod';
 import { outboxEventOf } from '../../functions/adapters/dynamodb-stream-relay.js';
 import { EVENT_SOURCE } from '../../functions/adapters/eventbridge-publisher.js';
 import { consentEnvironment, relayEnvironment, timerEnvironment } from '../../functions/config.js';
+import { DEADLINE_NOT_YET_DUE } from '../../functions/use-cases/expire-deadline.js';
 import {
   CLAIM_TIMER_DEFINITION_FILE,
   EXPIRE_DEADLINE_FUNCTION_ARN_SUBSTITUTION,
@@ -250,7 +251,8 @@ describe('stateless stack: claim timer', () => {
     const placeholders = [...deployedDefinition().matchAll(/\$\{([A-Za-z0-9_]+)\}/g)].map((m) => m[1]);
     expect(new Set(placeholders)).toEqual(new Set(Object.keys(substitutions)));
 
-    // The definition after substitution: wait on $.dueAt, then invoke that function.
+    // The definition after substitution: wait on $.waitUntil (dueAt rounded up to the second),
+    // then invoke that function, retrying an early resume.
     const definition = JSON.parse(
       deployedDefinition().replaceAll(
         `\${${EXPIRE_DEADLINE_FUNCTION_ARN_SUBSTITUTION}}`,
@@ -258,9 +260,15 @@ describe('stateless stack: claim timer', () => {
       ),
     ) as { StartAt: string; States: Record<string, Record<string, unknown>> };
     const start = definition.States[definition.StartAt];
-    expect(start).toMatchObject({ Type: 'Wait', TimestampPath: '$.dueAt' });
+    expect(start).toMatchObject({ Type: 'Wait', TimestampPath: '$.waitUntil' });
     const task = definition.States[start?.Next as string];
     expect(task).toMatchObject({ Type: 'Task', Resource: '<expire-deadline>' });
+    // First retrier (Step Functions applies the first that matches): the expire-deadline
+    // function's DeadlineNotYetDueError, briefly, before the catch-all's longer backoff.
+    expect((task?.Retry as unknown[] | undefined)?.[0]).toMatchObject({
+      ErrorEquals: [DEADLINE_NOT_YET_DUE],
+      IntervalSeconds: 1,
+    });
     expect(task?.Retry).toEqual(
       expect.arrayContaining([expect.objectContaining({ ErrorEquals: ['States.ALL'] })]),
     );

@@ -34,8 +34,8 @@ describe('expire-deadline against DynamoDB Local', () => {
       version: record.claim.version,
     };
 
-    clock.set('2026-11-27T16:59:59.000Z');
-    expect(await expireDeadline(deps(), input)).toEqual({ applied: false, reason: 'stale' });
+    clock.set('2026-11-27T16:59:59.000Z'); // too early: an error the timer retries (issue 10, item 6)
+    await expect(expireDeadline(deps(), input)).rejects.toMatchObject({ name: 'DeadlineNotYetDue' });
 
     clock.set('2026-11-27T18:30:00.000Z'); // the timer fired late
     const first = await expireDeadline(deps(), input);
