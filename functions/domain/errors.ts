@@ -63,7 +63,7 @@ export class DeadlinePassedError extends ClaimRuleViolationError {
   override readonly name = 'DeadlinePassedError';
   constructor(
     status: ClaimStatus,
-    rule: 'disputeWindowClosed' | 'consentWindowClosed' | 'partnerResponseWindowClosed',
+    override readonly rule: 'disputeWindowClosed' | 'consentWindowClosed' | 'partnerResponseWindowClosed',
     /** Which deadline ended the right to act. */
     readonly deadline: DeadlineKind,
     /** When it passed (ISO 8601). */

@@ -125,8 +125,12 @@ export const LIVE_DEADLINES: Record<ClaimStatus, readonly DeadlineKind[]> = {
   disputed: ['decisionBy'],
 };
 
-/** What a partner may do to a claim besides the actions of the table. */
+/** What a deadline may end: an action of the table, or adding a PoE document. */
 export type BoundAction = ClaimActionType | 'addDocument';
+
+/** The review SLAs: flagged when missed, never binding anyone. */
+type SlaDeadline = 'reviewStartBy' | 'decisionBy';
+type BindingDeadline = Exclude<DeadlineKind, SlaDeadline>;
 
 /**
  * The actions each deadline ends (design.md: deadlines bind the actions, not just the timers).
@@ -135,7 +139,8 @@ export type BoundAction = ClaimActionType | 'addDocument';
  * claim, so `edit` is bound in `partnerActionRequired` and free in `submitted`. Review SLAs
  * bind nobody: a breach is flagged, never decided.
  */
-export const BINDING_DEADLINES: Record<DeadlineKind, readonly BoundAction[]> = {
+export const BINDING_DEADLINES: Record<BindingDeadline, readonly BoundAction[]> &
+  Record<SlaDeadline, readonly []> = {
   partnerResponseBy: ['edit', 'submit', 'withdraw', 'addDocument'],
   consentEndsAt: ['customerDeny'],
   disputeBy: ['dispute', 'addDocument'],
@@ -144,7 +149,10 @@ export const BINDING_DEADLINES: Record<DeadlineKind, readonly BoundAction[]> = {
 };
 
 /** How a refusal past each binding deadline reads (the problem's type and detail). */
-const DEADLINE_REFUSALS = {
+const DEADLINE_REFUSALS: Record<
+  BindingDeadline,
+  { rule: DeadlinePassedError['rule']; detail: (dueAt: string) => string }
+> = {
   partnerResponseBy: {
     rule: 'partnerResponseWindowClosed',
     detail: (dueAt: string) =>
@@ -159,17 +167,19 @@ const DEADLINE_REFUSALS = {
     detail: (dueAt: string) =>
       `the 30-day dispute window ended at ${dueAt} (disputeBy); the rejection is final and a new claim is needed.`,
   },
-} as const;
+};
 
 /**
  * Throws `DeadlinePassedError` when a live deadline of the claim that binds `action` has
  * passed at `now` (see `BINDING_DEADLINES`).
  */
 export function assertBeforeDeadline(claim: Claim, action: BoundAction, now: Date): void {
+  const binds: Record<DeadlineKind, readonly BoundAction[]> = BINDING_DEADLINES;
   for (const kind of DEADLINE_KINDS) {
     const dueAt = claim.deadlines[kind];
-    if (!dueAt || !BINDING_DEADLINES[kind].includes(action) || now.getTime() < Date.parse(dueAt)) continue;
-    const refusal = DEADLINE_REFUSALS[kind as keyof typeof DEADLINE_REFUSALS];
+    if (!dueAt || !binds[kind].includes(action) || now.getTime() < Date.parse(dueAt)) continue;
+    // Only a binding deadline lists actions (an SLA's list is empty by its type).
+    const refusal = DEADLINE_REFUSALS[kind as BindingDeadline];
     throw new DeadlinePassedError(
       claim.status,
       refusal.rule,
