@@ -146,7 +146,7 @@ export async function relayOutboxEvent(deps: RelayDeps, event: OutboxEvent): Pro
         });
         break;
       case 'sendEmail':
-        await attempt(() => sendOnce(deps, event, effect.template));
+        await attempt(() => sendAtLeastOnce(deps, event, effect.template));
         break;
       case 'publishEvent':
         await attempt(async () => {
@@ -169,7 +169,7 @@ export async function relayOutboxEvent(deps: RelayDeps, event: OutboxEvent): Pro
  * `sending` until it runs out, and the next delivery sends again (a duplicate at worst); a
  * live lease fails the event, so the stream retries it rather than skipping the email.
  */
-async function sendOnce(deps: RelayDeps, event: OutboxEvent, template: EmailTemplate): Promise<void> {
+async function sendAtLeastOnce(deps: RelayDeps, event: OutboxEvent, template: EmailTemplate): Promise<void> {
   const key = `${event.eventId}#${template}`;
   const optOutUrl = template === 'consentRequest' ? await deps.consentLinks.linkFor(event) : undefined;
   const email = renderEmail(template, event.claim, { ...deps.emailContext, ...(optOutUrl && { optOutUrl }) });
