@@ -7,21 +7,23 @@
  */
 import { join } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
+import type { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { SESClient } from '@aws-sdk/client-ses';
 import { buildRelayHandler } from '../../functions/adapters/dynamodb-stream-relay.js';
 import { SesMailer } from '../../functions/adapters/ses-mailer.js';
 import type { BusinessCalendarConfig } from '../../functions/domain/business-calendar.js';
 import type { ManualClock } from '../../functions/domain/clock.js';
+import type { TimerInput } from '../../functions/use-cases/expire-deadline.js';
 import { expireDeadline } from '../../functions/use-cases/expire-deadline.js';
 import { createRelayDeps, createTimerDeps } from '../../functions/wiring.js';
 import { createLocalDynamoDbClient, LOCAL_AWS_CREDENTIALS, LOCAL_AWS_REGION } from './dynamodb-local.js';
 import type { LocalRoute } from './http-adapter.js';
 import { LocalEventLog } from './local-event-log.js';
-import { clockAdvanceRoute, json } from './local-routes.js';
+import { clockAdvanceRoute, json, unavailable } from './local-routes.js';
 import { persistedSecret } from './local-secrets.js';
 import { createLocalTimers, type LocalTimers } from './local-timers.js';
 import { type LocalSes, startLocalSes } from './ses-local.js';
-import { type StreamPoller, startStreamPoller } from './stream-poller.js';
+import { type StreamPoller, type StreamPollerHealth, startStreamPoller } from './stream-poller.js';
 
 export const LOCAL_SENDER = 'no-reply@cpor-claims.local';
 
@@ -42,6 +44,19 @@ export interface LifecycleRuntimeOptions {
    */
   syncClock?: () => void;
   businessCalendar?: Partial<BusinessCalendarConfig>;
+  /** The stream poller's DynamoDB Streams client (tests inject stream errors there). */
+  streamsClient?: DynamoDBStreamsClient;
+}
+
+/**
+ * What `GET /health` says locally: `ok`, or `degraded` with the reason when the outbox relay
+ * cannot read the stream (or keeps failing a record) or claim timers fail.
+ */
+export interface LocalHealth {
+  status: 'ok' | 'degraded';
+  reason?: string;
+  relay: StreamPollerHealth;
+  timers: { status: 'ok' | 'degraded'; reason?: string; pending: number };
 }
 
 export interface LifecycleRuntime {
@@ -50,6 +65,7 @@ export interface LifecycleRuntime {
   timers: LocalTimers;
   /** Relays every committed outbox event and fires every due timer, until nothing is left. */
   settle(): Promise<{ timersFired: number }>;
+  health(): LocalHealth;
   routes: LocalRoute[];
   stop(): Promise<void>;
 }
@@ -67,11 +83,38 @@ export async function startLifecycleRuntime(options: LifecycleRuntimeOptions): P
   const ses = await startLocalSes({ port: options.sesPort ?? 0 });
   const events = new LocalEventLog(options.dataDir ? join(options.dataDir, 'events.jsonl') : undefined);
   const timerDeps = createTimerDeps(settings);
+  /** Timers whose last run failed (they stay armed and run again), by execution key. */
+  const failedTimers = new Map<string, string>();
+  const timerKey = (t: TimerInput) => `${t.claimId}|${t.deadline}|${t.dueAt}`;
+  let tickFailure: string | undefined;
+  let timerFailures = 0;
   const timers = createLocalTimers({
     clock: options.clock,
     expire: (input) => expireDeadline(timerDeps, input),
-    onError: (error, timer) => logger.error('Claim timer failed', { error: error as Error, ...timer }),
+    onError: (error, timer) => {
+      timerFailures++;
+      failedTimers.set(
+        timerKey(timer),
+        `the ${timer.deadline} timer of claim ${timer.claimId} failed: ${reasonOf(error)}`,
+      );
+      logger.error('Claim timer failed', { error: error as Error, ...timer });
+    },
   });
+  /** Fires what is due and keeps the timers' health: returns how many ran and how many of them failed. */
+  async function fireDue(): Promise<{ fired: number; failed: number }> {
+    const failuresBefore = timerFailures;
+    try {
+      const fired = await timers.fireDue();
+      tickFailure = undefined;
+      // A failed timer stays armed; once it is no longer pending, it went through.
+      const pending = new Set(timers.pending().map(timerKey));
+      for (const key of failedTimers.keys()) if (!pending.has(key)) failedTimers.delete(key);
+      return { fired, failed: timerFailures - failuresBefore };
+    } catch (error) {
+      tickFailure = `firing due timers failed: ${reasonOf(error)}`;
+      throw error;
+    }
+  }
   const sesClient = new SESClient({
     endpoint: ses.url,
     region: LOCAL_AWS_REGION,
@@ -96,15 +139,17 @@ export async function startLifecycleRuntime(options: LifecycleRuntimeOptions): P
     tableName: options.tableName,
     handler: relay,
     ...(options.dataDir && { checkpointFile: join(options.dataDir, 'stream-checkpoint.json') }),
-    onError: (error) => logger.error('Stream poll failed', { error: error as Error }),
+    ...(options.streamsClient && { streamsClient: options.streamsClient }),
+    // Once per failure (and per new reason), not per retry; and once when it works again.
+    onError: (error) =>
+      logger.error('Stream poll failed; retrying from the checkpoint', { error: error as Error }),
+    onRecover: () => logger.warn('Stream poll recovered'),
   });
 
   const ticker = options.syncClock
     ? setInterval(() => {
         options.syncClock?.();
-        timers
-          .fireDue()
-          .catch((error: unknown) => logger.error('Timer tick failed', { error: error as Error }));
+        fireDue().catch((error: unknown) => logger.error('Timer tick failed', { error: error as Error }));
       }, 1000)
     : undefined;
   ticker?.unref();
@@ -113,9 +158,10 @@ export async function startLifecycleRuntime(options: LifecycleRuntimeOptions): P
     let timersFired = 0;
     for (let round = 0; round < 100; round++) {
       await poller.drain();
-      const fired = await timers.fireDue();
+      const { fired, failed } = await fireDue();
       timersFired += fired;
-      if (fired === 0) return { timersFired };
+      // Only failures left (kept armed, reported by health()): another round would fail them again.
+      if (fired === failed) return { timersFired };
     }
     throw new Error('Timers kept falling due after 100 rounds; is a timer failing?');
   }
@@ -128,12 +174,16 @@ export async function startLifecycleRuntime(options: LifecycleRuntimeOptions): P
       advance(ms);
       const { timersFired } = await settle();
       return { now: options.clock.now().toISOString(), timersFired, pendingTimers: timers.pending().length };
-    }),
+    }, unavailableWhenStalled),
     {
       method: 'GET',
       path: '/_local/events',
       async handle() {
-        await poller.drain();
+        try {
+          await poller.drain();
+        } catch (error) {
+          return unavailableWhenStalled(error);
+        }
         return json(200, { items: events.events });
       },
     },
@@ -148,11 +198,39 @@ export async function startLifecycleRuntime(options: LifecycleRuntimeOptions): P
     },
   ];
 
+  function health(): LocalHealth {
+    const relay = poller.health();
+    const timerReason = tickFailure ?? failedTimers.values().next().value;
+    const timersHealth = {
+      status: timerReason === undefined ? ('ok' as const) : ('degraded' as const),
+      ...(timerReason !== undefined && { reason: timerReason }),
+      pending: timers.pending().length,
+    };
+    const reason = [
+      relay.reason && `outbox relay: ${relay.reason}`,
+      timersHealth.reason && `timers: ${timersHealth.reason}`,
+    ]
+      .filter(Boolean)
+      .join('; ');
+    return {
+      status: reason ? 'degraded' : 'ok',
+      ...(reason && { reason }),
+      relay,
+      timers: timersHealth,
+    };
+  }
+
+  /** A 503 problem naming why the lifecycle is stuck, instead of a bare 500 (the poller logged it). */
+  function unavailableWhenStalled(error: unknown) {
+    return unavailable(`The local lifecycle is stalled: ${health().reason ?? reasonOf(error)}.`);
+  }
+
   return {
     ses,
     events,
     timers,
     settle,
+    health,
     routes,
     stop() {
       stopping ??= (async () => {
@@ -164,4 +242,8 @@ export async function startLifecycleRuntime(options: LifecycleRuntimeOptions): P
       return stopping;
     },
   };
+}
+
+function reasonOf(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { LogLevel } from '@aws-lambda-powertools/logger/types';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import type { ManualClock } from '../../functions/domain/clock.js';
 import type { DocumentPolicy } from '../../functions/domain/document.js';
 import {
@@ -34,7 +35,7 @@ import {
 } from './http-adapter.js';
 import { type LifecycleRuntime, startLifecycleRuntime } from './lifecycle-runtime.js';
 import { createLocalAuth, type LocalAuth } from './local-auth.js';
-import { clockRoute, tokenRoute } from './local-routes.js';
+import { clockRoute, healthRoute, tokenRoute } from './local-routes.js';
 import { persistedSecret } from './local-secrets.js';
 import { forwardS3Events, type S3EventForwarder } from './s3-event-forwarder.js';
 import { type LocalS3, startLocalS3 } from './s3-local.js';
@@ -89,6 +90,8 @@ export interface LocalCloudOptions {
   sesPort?: number;
   /** The API handler's DynamoDB client, e.g. with counting middleware (benchmarks). */
   apiDynamoDbClient?: DynamoDBClient;
+  /** The outbox relay's DynamoDB Streams client, e.g. with injected stream errors (tests). */
+  streamsClient?: DynamoDBStreamsClient;
 }
 
 export interface LocalCloud {
@@ -229,7 +232,13 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         },
       },
       auth,
-      localRoutes: [tokenRoute(auth), clockRoute(currentTime), ...lifecycleRoutes],
+      localRoutes: [
+        tokenRoute(auth),
+        clockRoute(currentTime),
+        // Locally /health also covers what the cloud watches with alarms: relay and timers.
+        healthRoute(() => lifecycle?.health() ?? { status: 'ok' }),
+        ...lifecycleRoutes,
+      ],
       port: options.port ?? 0,
       host: options.host ?? '127.0.0.1',
     });
@@ -246,6 +255,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         ...(dataDir !== undefined && !options.inMemory && { dataDir }),
         sesPort: options.sesPort ?? 0,
         ...(options.businessCalendar && { businessCalendar: options.businessCalendar }),
+        ...(options.streamsClient && { streamsClient: options.streamsClient }),
       });
     }
     const runningLifecycle = lifecycle;

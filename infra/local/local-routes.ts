@@ -9,6 +9,31 @@ export function json(statusCode: number, value: unknown): LocalRouteResponse {
   return { statusCode, headers: { 'content-type': 'application/json' }, body: JSON.stringify(value) };
 }
 
+/** A 503 problem: the local service cannot do this now, and `detail` says why. */
+export function unavailable(detail: string): LocalRouteResponse {
+  return {
+    statusCode: 503,
+    headers: { 'content-type': 'application/problem+json' },
+    body: problemBody(503, 'service-unavailable', 'Service Unavailable', detail),
+  };
+}
+
+/**
+ * `GET /health` in local mode: the API's `{ "status": "ok" }` plus the state of what runs
+ * beside it (outbox relay, timers); `degraded` with the reason, and 503, when one of them
+ * fails, so a script or `curl -f` notices a stalled lifecycle.
+ */
+export function healthRoute(health: () => { status: 'ok' | 'degraded' }): LocalRoute {
+  return {
+    method: 'GET',
+    path: '/health',
+    async handle() {
+      const current = health();
+      return json(current.status === 'ok' ? 200 : 503, current);
+    },
+  };
+}
+
 function badRequest(detail: string, errors: { field: string; reason: string }[] = []): LocalRouteResponse {
   const problem = JSON.parse(problemBody(400, 'validation-error', 'Bad Request', detail)) as Record<
     string,
@@ -69,7 +94,10 @@ const clockAdvanceSchema = z
  * `POST /_local/clock` body `{ advanceDays?, advanceHours? }`: moves the virtual clock; `advance`
  * returns only after the timers that fell due have fired (api.md "Local mode only").
  */
-export function clockAdvanceRoute(advance: (ms: number) => Promise<Record<string, unknown>>): LocalRoute {
+export function clockAdvanceRoute(
+  advance: (ms: number) => Promise<Record<string, unknown>>,
+  onFailure: (error: unknown) => LocalRouteResponse,
+): LocalRoute {
   return {
     method: 'POST',
     path: '/_local/clock',
@@ -82,7 +110,11 @@ export function clockAdvanceRoute(advance: (ms: number) => Promise<Record<string
       );
       if ('response' in parsed) return parsed.response;
       const { advanceDays = 0, advanceHours = 0 } = parsed.data;
-      return json(200, await advance((advanceDays * 24 + advanceHours) * 3600_000));
+      try {
+        return json(200, await advance((advanceDays * 24 + advanceHours) * 3600_000));
+      } catch (error) {
+        return onFailure(error);
+      }
     },
   };
 }

@@ -4,11 +4,18 @@
  * `S3Event` Lambda receives (keys form-encoded) and handed to the real verifier handler.
  * Like Lambda's asynchronous invocation, a failed event is retried (twice); s3rver emits before
  * it answers the upload, so once an upload's response arrived, `settled()` covers its check.
+ *
+ * An event lives only in this process: an upload s3rver accepted just before the process died
+ * would never be checked. So on start the forwarder also lists what is under the upload prefix
+ * and hands each object to the verifier as if it had just arrived; verification is idempotent
+ * (a document already resolved only has its leftover upload cleaned up).
  */
+import { paginateListObjectsV2 } from '@aws-sdk/client-s3';
 import type { S3Event, S3EventRecord } from 'aws-lambda';
 import type { S3rverEvent } from 's3rver';
 import { UPLOAD_PREFIX } from '../../functions/adapters/document-object-keys.js';
 import type { VerifyUploadHandler } from '../../functions/events/verify-upload-handler.js';
+import { createS3Client } from '../../functions/wiring.js';
 import { lambdaContext } from './http-adapter.js';
 import type { LocalS3 } from './s3-local.js';
 
@@ -28,6 +35,10 @@ export function forwardS3Events(
   onError: (error: unknown, event: S3Event) => void,
 ): S3EventForwarder {
   const inFlight = new Set<Promise<void>>();
+  const track = (delivery: Promise<void>) => {
+    inFlight.add(delivery);
+    void delivery.finally(() => inFlight.delete(delivery));
+  };
   const deliver = async (event: S3Event) => {
     for (let attempt = 1; ; attempt++) {
       try {
@@ -49,10 +60,9 @@ export function forwardS3Events(
         r.s3.object.key.startsWith(UPLOAD_PREFIX),
     ).map(toLambdaRecord);
     if (records.length === 0) return;
-    const delivery = deliver({ Records: records });
-    inFlight.add(delivery);
-    void delivery.finally(() => inFlight.delete(delivery));
+    track(deliver({ Records: records }));
   });
+  track(rescanUploads(s3, deliver).catch((error: unknown) => onError(error, { Records: [] })));
   return {
     async settled() {
       while (inFlight.size > 0) await Promise.all(inFlight);
@@ -62,6 +72,50 @@ export function forwardS3Events(
       await this.settled();
     },
   };
+}
+
+/** Every object under the upload prefix, one event each, as S3 would have sent it on upload. */
+async function rescanUploads(s3: LocalS3, deliver: (event: S3Event) => Promise<void>): Promise<void> {
+  const client = createS3Client({ s3Endpoint: s3.endpoint });
+  try {
+    const pages = paginateListObjectsV2({ client }, { Bucket: s3.bucketName, Prefix: UPLOAD_PREFIX });
+    for await (const page of pages) {
+      for (const object of page.Contents ?? []) {
+        if (!object.Key) continue;
+        await deliver({
+          Records: [
+            toLambdaRecord({
+              eventVersion: '2.1',
+              eventSource: 'aws:s3',
+              awsRegion: 'us-east-1',
+              eventTime: (object.LastModified ?? new Date()).toISOString(),
+              eventName: 'ObjectCreated:Post',
+              userIdentity: { principalId: 'local-rescan' },
+              requestParameters: { sourceIPAddress: '127.0.0.1' },
+              responseElements: {},
+              s3: {
+                s3SchemaVersion: '1.0',
+                configurationId: 'verify-upload',
+                bucket: {
+                  name: s3.bucketName,
+                  ownerIdentity: { principalId: 'local' },
+                  arn: `arn:aws:s3:::${s3.bucketName}`,
+                },
+                object: {
+                  key: object.Key,
+                  sequencer: '0',
+                  ...(object.Size !== undefined && { size: object.Size }),
+                  ...(object.ETag && { eTag: object.ETag.replaceAll('"', '') }),
+                },
+              },
+            }),
+          ],
+        });
+      }
+    }
+  } finally {
+    client.destroy();
+  }
 }
 
 type EmittedRecord = S3rverEvent['Records'][number];

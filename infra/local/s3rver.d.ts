@@ -40,9 +40,25 @@ declare module 's3rver' {
     }[];
   }
 
+  /** The writing half of s3rver's `FilesystemStore` (the object controllers call these). */
+  export interface S3rverStore {
+    putObject(object: { bucket: string; key: string }): Promise<{ size: number; md5: string }>;
+    copyObject(
+      srcBucket: string,
+      srcKey: string,
+      destBucket: string,
+      destKey: string,
+      replacementMetadata?: unknown,
+    ): Promise<unknown>;
+    putObjectMultipart(bucket: string, uploadId: string, parts: unknown): Promise<unknown>;
+    deleteObject(bucket: string, key: string): Promise<void>;
+  }
+
   /** A Koa application (an EventEmitter) that emits `event` for every object change. */
   export default class S3rver extends EventEmitter {
     constructor(options?: S3rverOptions);
+    /** The object store (files under `directory`); its methods may be wrapped before `run()`. */
+    store: S3rverStore;
     run(): Promise<AddressInfo>;
     close(): Promise<void>;
     on(event: 'event', listener: (event: S3rverEvent) => void): this;
