@@ -11,7 +11,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConsentTokenReader, ConsentTokens } from './adapters/consent-tokens.js';
-import { detectContentType } from './adapters/content-type-detector.js';
+import { detectContentType, measureZipArchive } from './adapters/content-type-detector.js';
 import { DynamoDbClaimStore } from './adapters/dynamodb-claim-store.js';
 import { DynamoDbDocumentStore } from './adapters/dynamodb-document-store.js';
 import { DynamoDbEmailLedger } from './adapters/dynamodb-email-ledger.js';
@@ -142,6 +142,7 @@ export function createVerifyUploadDeps(settings: ServiceSettings): VerifyUploadH
     documents: new DynamoDbDocumentStore(documentClient, settings.tableName, store),
     objects: createDocumentObjects(settings),
     detectContentType,
+    inspectArchive: measureZipArchive,
     documentPolicy: documentPolicy(settings.documentPolicy),
     clock: settings.clock ?? systemClock,
     malwareScanning: settings.malwareScanning ?? false,

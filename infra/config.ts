@@ -6,7 +6,12 @@
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import Holidays from 'date-holidays';
 import { z } from 'zod';
-import { DEFAULT_DOCUMENT_POLICY, DOCUMENT_CONTENT_TYPES, MEBIBYTE } from '../functions/domain/document.js';
+import {
+  DEFAULT_DOCUMENT_POLICY,
+  DOCUMENT_CONTENT_TYPES,
+  MAX_VERIFIABLE_BYTES,
+  MEBIBYTE,
+} from '../functions/domain/document.js';
 import { hasFunctionEntry } from './constructs/service-function.js';
 
 /** The context key that selects the stage (`--context stage=prod`). */
@@ -71,8 +76,13 @@ const documentsSchema = z.strictObject({
     .array(z.enum(DOCUMENT_CONTENT_TYPES))
     .min(1, 'must name at least one type (or leave the key out)')
     .optional(),
-  /** Largest file in MiB; default 25. */
-  maxSizeMiB: z.number().int().min(1).max(5120).optional(),
+  /** Largest file in MiB; default 25; at most what the verifier can hold in memory. */
+  maxSizeMiB: z
+    .number()
+    .int()
+    .min(1)
+    .max(MAX_VERIFIABLE_BYTES / MEBIBYTE)
+    .optional(),
   /** Documents per claim; default 50. */
   maxPerClaim: z.number().int().min(1).max(1000).optional(),
   /**

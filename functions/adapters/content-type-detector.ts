@@ -3,21 +3,60 @@
  * file was called or declared as. Binary formats come from `file-type` (magic numbers; Office
  * files from their zip entries). Plain-text formats carry no magic number, and the only one
  * the service accepts is an email (`.eml`), recognised by its RFC 5322 header block.
+ * ZIP-based files (DOCX, XLSX) are also measured from their central directory (`fflate`).
  */
+import { unzipSync } from 'fflate';
 import { fileTypeFromBuffer } from 'file-type';
-import type { ContentTypeDetector } from '../domain/ports.js';
+import type { ArchiveMeasure } from '../domain/document.js';
+import type { ArchiveInspector, ContentTypeDetector } from '../domain/ports.js';
 
 /**
- * How many leading bytes the verifier reads. `file-type` needs 4,100 for most formats, but
+ * How many leading bytes the sniffer looks at. `file-type` needs 4,100 for most formats, but
  * recognises DOCX/XLSX by reading zip entries up to `[Content_Types].xml`, which producers
- * may place after other entries; 64 KiB covers that at the cost of one ranged GET either way.
+ * may place after other entries; 64 KiB covers that.
  */
 export const DETECTION_SAMPLE_BYTES = 64 * 1024;
 
-export const detectContentType: ContentTypeDetector = async (head) => {
+export const detectContentType: ContentTypeDetector = async (bytes) => {
+  const head = bytes.subarray(0, DETECTION_SAMPLE_BYTES);
   const detected = await fileTypeFromBuffer(head);
   if (detected) return detected.mime;
   return looksLikeInternetMessage(head) ? 'message/rfc822' : undefined;
+};
+
+/**
+ * More entries than any real DOCX/XLSX has: the walk stops there, so a forged directory that
+ * claims billions of entries costs nothing.
+ */
+export const MAX_ARCHIVE_ENTRIES = 20_000;
+
+/** Thrown from `fflate`'s filter to end the walk early. */
+const TOO_MANY_ENTRIES = Symbol('tooManyEntries');
+
+/**
+ * What a ZIP archive's central directory declares: the entry count and the sum of the
+ * uncompressed sizes, read from the directory at the end of `bytes` without inflating a
+ * single entry (`fflate`'s filter sees each entry's sizes and declines it). `'unreadable'`
+ * without a valid end-of-central-directory record. Past `MAX_ARCHIVE_ENTRIES` the total is
+ * `Infinity`: such an archive is refused anyway.
+ */
+export const measureZipArchive: ArchiveInspector = (bytes) => {
+  let entries = 0;
+  let uncompressedBytes = 0;
+  try {
+    unzipSync(bytes, {
+      filter: (file) => {
+        entries += 1;
+        if (entries > MAX_ARCHIVE_ENTRIES) throw TOO_MANY_ENTRIES;
+        uncompressedBytes += file.originalSize;
+        return false;
+      },
+    });
+  } catch (error) {
+    if (error === TOO_MANY_ENTRIES) return { entries, uncompressedBytes: Number.POSITIVE_INFINITY };
+    return 'unreadable';
+  }
+  return { entries, uncompressedBytes } satisfies ArchiveMeasure;
 };
 
 /** RFC 5322 field name: printable ASCII except the colon. */

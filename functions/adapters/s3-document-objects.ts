@@ -3,12 +3,13 @@
  * verified documents, and what the upload verifier needs (inspect, promote, discard).
  * The key layout is `document-object-keys.ts`.
  */
+import { createHash } from 'node:crypto';
 import {
-  CopyObjectCommand,
   DeleteObjectCommand,
   GetObjectCommand,
   GetObjectTaggingCommand,
   HeadObjectCommand,
+  PutObjectCommand,
   type S3Client,
   S3ServiceException,
 } from '@aws-sdk/client-s3';
@@ -17,7 +18,6 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { ClaimDocument } from '../domain/document.js';
 import type { DocumentObjects, PresignedDownload, PresignedUpload, UploadedObject } from '../domain/ports.js';
 import { attachmentDisposition } from './content-disposition.js';
-import { DETECTION_SAMPLE_BYTES } from './content-type-detector.js';
 import { uploadKeyOf } from './document-object-keys.js';
 
 export interface S3DocumentObjectsOptions {
@@ -90,44 +90,48 @@ export class S3DocumentObjects implements DocumentObjects {
 
   async inspectUpload(
     objectKey: string,
-    options: { withTags: boolean },
+    options: { withTags: boolean; maxBytes: number },
   ): Promise<UploadedObject | undefined> {
     const key = uploadKeyOf(objectKey);
     try {
       const head = await this.client.send(new HeadObjectCommand({ Bucket: this.bucketName, Key: key }));
-      const eTag = head.ETag ?? '';
-      const size = head.ContentLength ?? 0;
-      const [sample, tags] = await Promise.all([
-        size === 0 ? new Uint8Array() : this.readStart(key, eTag),
-        options.withTags ? this.readTags(key) : {},
-      ]);
-      return { size, eTag, head: sample, tags };
+      const declaredSize = head.ContentLength ?? 0;
+      // Too large to accept: the size alone decides, and nothing is read.
+      if (declaredSize > options.maxBytes) return { size: declaredSize, bytes: undefined, tags: {} };
+      if (declaredSize === 0) return { size: 0, bytes: new Uint8Array(), tags: {} };
+      // One GET returns one version's bytes, whatever is uploaded meanwhile: these are the bytes
+      // that get checked and promoted (see `promoteUpload`). The range keeps a larger
+      // replacement (possible where the POST policy is not enforced, as in s3rver) from being
+      // read whole: one byte past the limit proves it too large.
+      const object = await this.client.send(
+        new GetObjectCommand({ Bucket: this.bucketName, Key: key, Range: `bytes=0-${options.maxBytes}` }),
+      );
+      const bytes = object.Body ? await object.Body.transformToByteArray() : new Uint8Array();
+      const size = totalSizeOf(object.ContentRange) ?? bytes.length;
+      if (size !== bytes.length) return { size, bytes: undefined, tags: {} };
+      const tags = options.withTags ? await this.readTags(key, object.VersionId) : {};
+      return { size, bytes, tags };
     } catch (error) {
       if (isMissing(error)) return undefined;
       throw error;
     }
   }
 
-  async promoteUpload(document: ClaimDocument, eTag: string): Promise<boolean> {
-    try {
-      await this.client.send(
-        new CopyObjectCommand({
-          Bucket: this.bucketName,
-          Key: document.objectKey,
-          CopySource: `${this.bucketName}/${encodeURIComponent(uploadKeyOf(document.objectKey)).replace(/%2F/g, '/')}`,
-          // Only the bytes that were verified: a replacement uploaded meanwhile fails the copy.
-          CopySourceIfMatch: eTag,
-          MetadataDirective: 'REPLACE',
-          ContentType: document.contentType,
-          // Upload tags (the malware scan result) describe the staging object, not the document.
-          TaggingDirective: 'REPLACE',
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isMissing(error) || isPreconditionFailed(error)) return false;
-      throw error;
-    }
+  async promoteUpload(document: ClaimDocument, bytes: Uint8Array): Promise<void> {
+    // A PUT of the bytes that were checked, not a copy of the upload key: a copy takes whatever
+    // the key holds at that moment, and a replay of the presigned POST may have replaced it
+    // since (S3 would refuse that copy with `CopySourceIfMatch`; s3rver ignores it). The
+    // checksum makes S3 refuse the PUT if a byte changed on the way.
+    await this.client.send(
+      new PutObjectCommand({
+        Bucket: this.bucketName,
+        Key: document.objectKey,
+        Body: bytes,
+        ContentLength: bytes.length,
+        ContentType: document.contentType,
+        ChecksumSHA256: createHash('sha256').update(bytes).digest('base64'),
+      }),
+    );
   }
 
   async discardUpload(objectKey: string): Promise<void> {
@@ -135,22 +139,18 @@ export class S3DocumentObjects implements DocumentObjects {
     await this.client.send(new DeleteObjectCommand({ Bucket: this.bucketName, Key: uploadKeyOf(objectKey) }));
   }
 
-  private async readStart(key: string, eTag: string): Promise<Uint8Array> {
-    const { Body } = await this.client.send(
-      new GetObjectCommand({
-        Bucket: this.bucketName,
-        Key: key,
-        Range: `bytes=0-${DETECTION_SAMPLE_BYTES - 1}`,
-        IfMatch: eTag,
-      }),
-    );
-    return Body ? Body.transformToByteArray() : new Uint8Array();
-  }
-
-  private async readTags(key: string): Promise<Record<string, string>> {
-    const { TagSet } = await this.client.send(
+  /**
+   * The tags of the version that was read. S3 tags each version apart and GuardDuty tags the
+   * version it scanned, but reading a given version's tags needs `s3:GetObjectVersionTagging`:
+   * instead the current tags are read and kept only if they still belong to `versionId`
+   * (S3 names the version in the answer). Tags of a replacement say nothing about the bytes
+   * read, so they count as no scan result yet; the replacement's own events follow.
+   */
+  private async readTags(key: string, versionId: string | undefined): Promise<Record<string, string>> {
+    const { TagSet, VersionId } = await this.client.send(
       new GetObjectTaggingCommand({ Bucket: this.bucketName, Key: key }),
     );
+    if (VersionId !== versionId) return {};
     return Object.fromEntries((TagSet ?? []).flatMap((tag) => (tag.Key ? [[tag.Key, tag.Value ?? '']] : [])));
   }
 }
@@ -162,9 +162,8 @@ function isMissing(error: unknown): boolean {
   );
 }
 
-function isPreconditionFailed(error: unknown): boolean {
-  return (
-    error instanceof S3ServiceException &&
-    (error.name === 'PreconditionFailed' || error.$metadata.httpStatusCode === 412)
-  );
+/** The complete length from a `Content-Range: bytes 0-99/1234` answer, if there is one. */
+function totalSizeOf(contentRange: string | undefined): number | undefined {
+  const total = contentRange?.split('/')[1];
+  return total === undefined || total === '*' ? undefined : Number(total);
 }

@@ -66,7 +66,15 @@ export type Role = (typeof ROLES)[number];
 /** Who acts. `customer` comes through a consent token, `system` through a timer. */
 export type Actor =
   | { kind: 'partner'; sub: string; partnerId: string }
-  | { kind: 'reviewer'; sub: string }
+  | {
+      kind: 'reviewer';
+      sub: string;
+      /**
+       * The partner this reviewer also works for (the token carries a partner role and a
+       * `partnerId` too): a reviewer may not decide that partner's claims.
+       */
+      ownPartnerId?: string;
+    }
   | { kind: 'customer' }
   | { kind: 'system' };
 export type ActorKind = Actor['kind'];
@@ -153,4 +161,14 @@ export interface ClaimDraft {
   partner: { mpnId: string; contact: Contact };
   activity: Activity;
   products: Product[];
+}
+
+/**
+ * Whether `email` is an address at `domain` or at one of its subdomains, case-insensitively
+ * (`chris@eu.contoso.com` belongs to `contoso.com`; `chris@notcontoso.com` does not).
+ */
+export function isAddressAtDomain(email: string, domain: string): boolean {
+  const host = email.slice(email.lastIndexOf('@') + 1).toLowerCase();
+  const expected = domain.toLowerCase();
+  return email.includes('@') && (host === expected || host.endsWith(`.${expected}`));
 }

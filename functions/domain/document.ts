@@ -34,6 +34,8 @@ export const DOCUMENT_REJECTION_REASONS = [
   /** GuardDuty could not scan the object (unsupported, access denied, failed): fail closed. */
   'malwareScanFailed',
   'missing',
+  /** A DOCX/XLSX whose ZIP entries would expand past `ARCHIVE_LIMITS` (a "zip bomb"). */
+  'archiveTooLarge',
 ] as const;
 export type DocumentRejectionReason = (typeof DOCUMENT_REJECTION_REASONS)[number];
 
@@ -57,11 +59,13 @@ export const DOCUMENT_TYPES = {
   'application/vnd.openxmlformats-officedocument.wordprocessingml.document': {
     name: 'DOCX',
     extensions: ['docx'],
+    archive: true,
     detectedAs: ['application/vnd.openxmlformats-officedocument.wordprocessingml.document'],
   },
   'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': {
     name: 'XLSX',
     extensions: ['xlsx'],
+    archive: true,
     detectedAs: ['application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'],
   },
   'application/vnd.ms-outlook': {
@@ -72,7 +76,7 @@ export const DOCUMENT_TYPES = {
   'message/rfc822': { name: 'EML', extensions: ['eml'], detectedAs: ['message/rfc822'] },
 } as const satisfies Record<
   string,
-  { name: string; extensions: readonly string[]; detectedAs: readonly string[] }
+  { name: string; extensions: readonly string[]; detectedAs: readonly string[]; archive?: true }
 >;
 export type DocumentContentType = keyof typeof DOCUMENT_TYPES;
 export const DOCUMENT_CONTENT_TYPES = Object.keys(DOCUMENT_TYPES) as DocumentContentType[];
@@ -96,6 +100,13 @@ export interface DocumentPolicy {
 
 export const MEBIBYTE = 1024 * 1024;
 
+/**
+ * The largest `maxBytes` a deployment may set: the verifier holds an upload in memory while
+ * it checks it and writes those very bytes (see `functions/use-cases/verify-upload.ts`), and
+ * its 1,024 MB leave room for about twice this.
+ */
+export const MAX_VERIFIABLE_BYTES = 256 * MEBIBYTE;
+
 export const DEFAULT_DOCUMENT_POLICY: DocumentPolicy = Object.freeze({
   allowedContentTypes: Object.freeze([...DOCUMENT_CONTENT_TYPES]),
   maxBytes: 25 * MEBIBYTE,
@@ -118,9 +129,8 @@ export function documentPolicy(overrides: Partial<DocumentPolicy> = {}): Documen
       `allowedContentTypes must name at least one of ${DOCUMENT_CONTENT_TYPES.join(', ')}${unknown.length > 0 ? `; unknown: ${unknown.join(', ')}` : ''}.`,
     );
   }
-  // S3 refuses a single POST beyond 5 GB; the verifier reads at most a small prefix anyway.
   for (const [name, value, max] of [
-    ['maxBytes', policy.maxBytes, 5 * 1024 * MEBIBYTE],
+    ['maxBytes', policy.maxBytes, MAX_VERIFIABLE_BYTES],
     ['maxPerClaim', policy.maxPerClaim, 1000],
     ['uploadUrlTtlSeconds', policy.uploadUrlTtlSeconds, 7 * 86_400],
     ['downloadUrlTtlSeconds', policy.downloadUrlTtlSeconds, 7 * 86_400],
@@ -167,6 +177,35 @@ export interface ObservedUpload {
   size: number;
   /** The media type the content sniffer saw in the bytes, `undefined` when it recognised nothing. */
   detectedType: string | undefined;
+  /**
+   * For a ZIP-based type (DOCX, XLSX): what its central directory declares, or `'unreadable'`
+   * when there is no valid one. Absent for other types (the verifier always measures archives).
+   */
+  archive?: ArchiveMeasure | 'unreadable';
+}
+
+/** What a ZIP archive's central directory declares about its entries (nothing inflated). */
+export interface ArchiveMeasure {
+  entries: number;
+  /** The sum of the entries' declared uncompressed sizes. */
+  uncompressedBytes: number;
+}
+
+/**
+ * How far a DOCX/XLSX may expand. Real Office files expand 3–20× (XML compresses well);
+ * a ZIP bomb expands thousands of times and takes down whatever opens it (a reviewer's
+ * Office, an indexer, a converter). The ratio only applies beyond `ratioFloorBytes`, so a
+ * small file of repetitive XML is never refused: a few MiB harm nobody.
+ */
+export const ARCHIVE_LIMITS = Object.freeze({
+  maxUncompressedBytes: 200 * 1024 * 1024,
+  maxRatio: 100,
+  ratioFloorBytes: 1024 * 1024,
+});
+
+/** Whether uploads of this declared type are ZIP archives whose expansion is checked. */
+export function isArchiveType(contentType: string): boolean {
+  return isDocumentContentType(contentType) && 'archive' in DOCUMENT_TYPES[contentType];
 }
 
 /**
@@ -201,6 +240,33 @@ export function verifyUpload(
       status: 'rejected',
       reason: 'typeMismatch',
       detail: `The content is ${observed.detectedType ?? 'of no recognised type'}, not ${document.contentType} as declared.`,
+    };
+  }
+  if (isArchiveType(document.contentType) && observed.archive !== undefined) {
+    return archiveVerdict(observed.size, observed.archive);
+  }
+  return { status: 'available' };
+}
+
+/** The verdict on a ZIP-based upload from its central directory (see `ARCHIVE_LIMITS`). */
+function archiveVerdict(size: number, archive: ArchiveMeasure | 'unreadable'): UploadVerdict {
+  if (archive === 'unreadable') {
+    return {
+      status: 'rejected',
+      reason: 'typeMismatch',
+      detail: 'The content has no readable ZIP central directory, which every DOCX and XLSX file has.',
+    };
+  }
+  const { maxUncompressedBytes, maxRatio, ratioFloorBytes } = ARCHIVE_LIMITS;
+  const ratio = archive.uncompressedBytes / Math.max(size, 1);
+  if (
+    archive.uncompressedBytes > maxUncompressedBytes ||
+    (archive.uncompressedBytes > ratioFloorBytes && ratio > maxRatio)
+  ) {
+    return {
+      status: 'rejected',
+      reason: 'archiveTooLarge',
+      detail: `The archive's ${archive.entries} entries expand to ${archive.uncompressedBytes} bytes, ${Math.round(ratio)} times the file; at most ${maxUncompressedBytes} bytes and ${maxRatio} times are accepted.`,
     };
   }
   return { status: 'available' };

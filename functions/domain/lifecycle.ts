@@ -4,6 +4,7 @@
  * emails, domain events) a transition asks for. Nothing here performs I/O; the use cases
  * persist the returned claim, history record and effects in one transaction.
  */
+import { assertMayDecide } from './actors.js';
 import type { BusinessCalendar } from './business-calendar.js';
 import {
   type Actor,
@@ -16,6 +17,7 @@ import {
   type DeadlineKind,
   type Deadlines,
   type InfoRequestReason,
+  isAddressAtDomain,
   type RejectionReason,
   type ReviewerRejectionReason,
   UNDISPUTABLE_REJECTION_REASONS,
@@ -26,6 +28,7 @@ import {
   ClaimStatusConflictError,
   DeadlinePassedError,
   FieldNotEditableError,
+  InvalidClaimInputError,
 } from './errors.js';
 
 /** The lifecycle's clocks (design.md). Business days use the deployment's calendar. */
@@ -254,6 +257,7 @@ export function createClaim(
   input: { id: string; draft: ClaimDraft; actor: Extract<Actor, { kind: 'partner' }> },
   ctx: LifecycleContext,
 ): Transition {
+  assertContactOfCustomer(input.draft.customer);
   const at = ctx.now.toISOString();
   const claim: Claim = {
     id: input.id,
@@ -285,6 +289,8 @@ export function applyAction(
   if (actor.kind !== rule.actor) {
     throw new ActionForbiddenError(`Only a ${rule.actor} may ${action.type} a claim.`);
   }
+  // Every reviewer action is a decision on the claim.
+  if (rule.actor === 'reviewer') assertMayDecide(actor, claim);
   if (!rule.from.includes(claim.status)) {
     throw new ClaimStatusConflictError(claim.status, action.type);
   }
@@ -543,7 +549,27 @@ function edit(claim: Claim, patch: ClaimPatch, at: string): Transition {
       contact: mergeContact(claim.partner.contact, patch.partner?.contact),
     },
   });
+  // Either field may change: the merged claim must still send the opt-out link to the customer.
+  assertContactOfCustomer(next.customer);
   return transition(claim, next, { type: 'edit' }, []);
+}
+
+/**
+ * The customer's contact must be an address of the customer (at its domain or a subdomain):
+ * the consent email, with the customer's only way to opt out, goes there, and a partner must
+ * not route it to itself.
+ *
+ * @throws InvalidClaimInputError naming `customer.contact.email`.
+ */
+export function assertContactOfCustomer(customer: Pick<Claim['customer'], 'domain' | 'contact'>): void {
+  if (!isAddressAtDomain(customer.contact.email, customer.domain)) {
+    throw new InvalidClaimInputError('customer.contact.email', customerContactReason(customer.domain));
+  }
+}
+
+/** Why a customer contact outside the customer's domain is refused. */
+export function customerContactReason(domain: string): string {
+  return `must be an address at ${domain} or one of its subdomains (the customer receives the consent email)`;
 }
 
 function mergeContact(contact: Contact, patch: Partial<Contact> | undefined): Contact {

@@ -3,7 +3,7 @@
  * them (DynamoDB, S3, SES, Step Functions). Tests pass the real local adapters.
  */
 import type { Actor, Claim, ClaimStatus } from './claim.js';
-import type { ClaimDocument, UploadVerdict } from './document.js';
+import type { ArchiveMeasure, ClaimDocument, UploadVerdict } from './document.js';
 import type { HistoryEntry, HistoryEvent } from './history.js';
 import type { Effect } from './lifecycle.js';
 
@@ -164,11 +164,16 @@ export interface PresignedDownload {
 export interface UploadedObject {
   /** Actual size in bytes. */
   size: number;
-  /** The object's entity tag: promotion is conditional on it, so a replaced upload is never promoted unchecked. */
-  eTag: string;
-  /** The first bytes of the object, enough for content sniffing. */
-  head: Uint8Array;
-  /** The object's tags (empty unless asked for): where the malware scan leaves its result. */
+  /**
+   * Every byte of the object as one read returned them, or `undefined` when its size alone
+   * refuses it (over the policy's maximum). These bytes are what is checked and, if they
+   * pass, exactly what is promoted: a replacement uploaded meanwhile can never slip in.
+   */
+  bytes: Uint8Array | undefined;
+  /**
+   * The tags of the version that was read (empty unless asked for, or when another version
+   * replaced it between the two reads): where the malware scan leaves its result.
+   */
   tags: Readonly<Record<string, string>>;
 }
 
@@ -181,16 +186,22 @@ export interface DocumentObjects {
   presignUpload(document: ClaimDocument, now: Date, ttlSeconds: number): Promise<PresignedUpload>;
   /** A presigned GET of the verified object, as an attachment named after the document's file name. */
   presignDownload(document: ClaimDocument, now: Date, ttlSeconds: number): Promise<PresignedDownload>;
-  /** The uploaded (not yet promoted) object of the document, or `undefined` when there is none. */
-  inspectUpload(objectKey: string, options: { withTags: boolean }): Promise<UploadedObject | undefined>;
   /**
-   * Copies the upload to `document.objectKey` if it still has `eTag`; `false` when the upload
-   * was replaced or removed meanwhile (its own event will verify the newcomer).
+   * Reads the uploaded (not yet promoted) object of the document, whole when it has at most
+   * `maxBytes`; `undefined` when there is none.
    */
-  promoteUpload(document: ClaimDocument, eTag: string): Promise<boolean>;
+  inspectUpload(
+    objectKey: string,
+    options: { withTags: boolean; maxBytes: number },
+  ): Promise<UploadedObject | undefined>;
+  /** Writes the checked `bytes` (never whatever the upload key holds now) to `document.objectKey`. */
+  promoteUpload(document: ClaimDocument, bytes: Uint8Array): Promise<void>;
   /** Removes the upload of `objectKey`; removing one that is gone is not an error. */
   discardUpload(objectKey: string): Promise<void>;
 }
 
-/** Sniffs a media type from a file's first bytes; `undefined` when nothing is recognised. */
-export type ContentTypeDetector = (head: Uint8Array) => Promise<string | undefined>;
+/** Sniffs a media type from a file's bytes (its start); `undefined` when nothing is recognised. */
+export type ContentTypeDetector = (bytes: Uint8Array) => Promise<string | undefined>;
+
+/** Measures a ZIP archive from its central directory, inflating nothing. */
+export type ArchiveInspector = (bytes: Uint8Array) => ArchiveMeasure | 'unreadable';

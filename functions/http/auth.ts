@@ -3,10 +3,11 @@
  * in the cloud, the local adapter with jose locally); here its claims become an `Actor`.
  */
 import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
-import { type Actor, PARTNER_ROLES, ROLES, type Role } from '../domain/claim.js';
+import { type CallerActor, callerActor } from '../domain/actors.js';
+import type { Actor } from '../domain/claim.js';
 import { forbidden, unauthorized } from './problem.js';
 
-export type CallerActor = Extract<Actor, { kind: 'partner' } | { kind: 'reviewer' }>;
+export type { CallerActor };
 
 /**
  * API Gateway HTTP APIs flatten array claims to a string like `[a b]`; tokens carrying a
@@ -30,23 +31,12 @@ export function parseRolesClaim(value: unknown): string[] {
   return trimmed ? [trimmed] : [];
 }
 
-/** The caller as an actor; 401 without verified claims, 403 without a usable role. */
+/** The caller as an actor (the role rules are the domain's, `callerActor`); 401 without verified claims. */
 export function actorOf(event: Pick<APIGatewayProxyEventV2WithJWTAuthorizer, 'requestContext'>): CallerActor {
   const claims = event.requestContext.authorizer?.jwt?.claims;
   const sub = claims?.sub;
   if (!claims || typeof sub !== 'string' || sub === '') throw unauthorized();
-  const roles = parseRolesClaim(claims.roles).filter((r): r is Role =>
-    (ROLES as readonly string[]).includes(r),
-  );
-  if (roles.includes('Reviewer')) return { kind: 'reviewer', sub };
-  if (roles.some((r) => (PARTNER_ROLES as readonly string[]).includes(r))) {
-    const partnerId = claims.partnerId;
-    if (typeof partnerId !== 'string' || partnerId === '') {
-      throw forbidden('A partner token must carry a partnerId claim.');
-    }
-    return { kind: 'partner', sub, partnerId };
-  }
-  throw forbidden(`The token carries none of the roles this API knows (${ROLES.join(', ')}).`);
+  return callerActor({ sub, roles: parseRolesClaim(claims.roles), partnerId: claims.partnerId });
 }
 
 export function requirePartner(actor: CallerActor): Extract<Actor, { kind: 'partner' }> {

@@ -8,10 +8,12 @@ import {
   CLAIM_STATUSES,
   DEADLINE_KINDS,
   INFO_REQUEST_REASONS,
+  isAddressAtDomain,
   PRODUCT_FAMILIES,
   REJECTION_REASONS,
   REVIEWER_REJECTION_REASONS,
 } from '../domain/claim.js';
+import { customerContactReason } from '../domain/lifecycle.js';
 
 /** Control characters have no place in names and would enable header injection in emails. */
 const CONTROL_CHARACTER = /[\p{Cc}\u2028\u2029]/u;
@@ -83,7 +85,17 @@ export const productsSchema = z
 
 export const claimDraftSchema = z.strictObject({
   name: text(200),
-  customer: z.strictObject({ tenantId: tenantIdSchema, domain: domainSchema, contact: contactSchema }),
+  customer: z
+    .strictObject({ tenantId: tenantIdSchema, domain: domainSchema, contact: contactSchema })
+    .superRefine((customer, ctx) => {
+      if (!isAddressAtDomain(customer.contact.email, customer.domain)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['contact', 'email'],
+          message: customerContactReason(customer.domain),
+        });
+      }
+    }),
   partner: z.strictObject({ mpnId: mpnIdSchema, contact: contactSchema }),
   activity: z.enum(ACTIVITIES),
   products: productsSchema,

@@ -1,13 +1,13 @@
 /**
  * The consent Lambda: `GET /consent/{token}` shows the claim (changes nothing, since mail
  * scanners prefetch links); `POST /consent/{token}` with `decision=deny` rejects it.
- * Unknown token → 404 page; window over or already used → 410 page.
+ * Unknown token → 404 page; window over or already used → 410 page, whatever the POST's body.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { type ConsentDeps, denyConsent, viewConsent } from '../use-cases/consent.js';
+import { type ConsentDeps, type ConsentState, denyConsent, viewConsent } from '../use-cases/consent.js';
 import {
   CONSENT_PAGE_HEADERS,
   consentBadRequestPage,
@@ -52,25 +52,28 @@ export function buildConsentHandler(deps: ConsentDeps & { logger: Logger }): Con
     })
     .handler(async (event) => {
       const token = event.pathParameters?.token ?? '';
-      if (event.requestContext.http.method === 'POST') {
-        if (!isDenyForm(event)) return html(400, consentBadRequestPage());
-        const outcome = await denyConsent(deps, token);
-        if (outcome.kind === 'denied') {
-          deps.logger.info('Customer denied the association', { claimId: outcome.claim.id });
-          return html(200, consentDeniedPage(outcome.claim));
-        }
-        if (outcome.kind === 'closed') return html(410, consentClosedPage(outcome.reason));
-        // `open` cannot come back from a deny; anything else is an unknown token.
-        return html(404, consentUnknownPage());
-      }
+      // The token decides first: an unknown one is a 404 and a closed window a 410, whatever
+      // the body; only an open window looks at the form.
       const state = await viewConsent(deps, token);
-      switch (state.kind) {
-        case 'open':
-          return html(200, consentOpenPage(state.claim, state.endsAt));
-        case 'unknown':
-          return html(404, consentUnknownPage());
-        case 'closed':
-          return html(410, consentClosedPage(state.reason));
+      if (state.kind !== 'open') return closedOrUnknownPage(state);
+      if (event.requestContext.http.method !== 'POST') {
+        return html(200, consentOpenPage(state.claim, state.endsAt));
       }
+      if (!isDenyForm(event)) return html(400, consentBadRequestPage());
+      const outcome = await denyConsent(deps, token);
+      if (outcome.kind === 'denied') {
+        deps.logger.info('Customer denied the association', { claimId: outcome.claim.id });
+        return html(200, consentDeniedPage(outcome.claim));
+      }
+      // The window closed (or the claim moved on) between the two reads; `open` cannot come
+      // back from a deny.
+      return closedOrUnknownPage(outcome);
     });
+}
+
+/** The 410 page of a closed window; the 404 page for anything else (an unknown token). */
+function closedOrUnknownPage(state: ConsentState): APIGatewayProxyStructuredResultV2 {
+  return state.kind === 'closed'
+    ? html(410, consentClosedPage(state.reason))
+    : html(404, consentUnknownPage());
 }

@@ -14,6 +14,7 @@ import {
 } from '../domain/errors.js';
 import { DocumentLimitError, VersionConflictError } from '../domain/ports.js';
 import { PreconditionFailedError } from '../use-cases/transitions.js';
+import { API_RESPONSE_HEADERS } from './responses.js';
 
 export interface FieldError {
   /** Dotted path of the offending field, e.g. `customer.contact.email`, or a query/header name. */
@@ -175,7 +176,7 @@ export function problemResponse(error: unknown): APIGatewayProxyStructuredResult
   const { problem, headers } = problemFor(error);
   return {
     statusCode: problem.status,
-    headers: { 'content-type': 'application/problem+json', 'cache-control': 'no-store', ...headers },
+    headers: { 'content-type': 'application/problem+json', ...API_RESPONSE_HEADERS, ...headers },
     body: JSON.stringify(problem),
   };
 }

@@ -8,17 +8,25 @@ import {
   type ClaimDocument,
   type DocumentPolicy,
   documentObjectKey,
+  isArchiveType,
   MALWARE_SCAN_STATUS_TAG,
   malwareScanVerdict,
   type UploadVerdict,
   verifyUpload,
 } from '../domain/document.js';
-import type { ContentTypeDetector, DocumentObjects, DocumentStore } from '../domain/ports.js';
+import type {
+  ArchiveInspector,
+  ContentTypeDetector,
+  DocumentObjects,
+  DocumentStore,
+} from '../domain/ports.js';
 
 export interface VerifyUploadDeps {
   documents: DocumentStore;
   objects: DocumentObjects;
   detectContentType: ContentTypeDetector;
+  /** Measures DOCX/XLSX archives from their central directory (zip bombs are refused). */
+  inspectArchive: ArchiveInspector;
   documentPolicy: Pick<DocumentPolicy, 'maxBytes'>;
   clock: Clock;
   /**
@@ -41,9 +49,7 @@ export type VerificationOutcome =
   /** No such document (e.g. its record was never written): the upload is deleted. */
   | 'unknownDocument'
   /** The upload is gone already (a concurrent verification took care of it). */
-  | 'uploadMissing'
-  /** The upload was replaced after it was read; the replacement's own event verifies it. */
-  | 'superseded';
+  | 'uploadMissing';
 
 export interface VerificationResult {
   outcome: VerificationOutcome;
@@ -66,14 +72,24 @@ export async function verifyUploadedDocument(
     return { outcome: 'alreadyResolved', document };
   }
 
-  const upload = await deps.objects.inspectUpload(document.objectKey, { withTags: deps.malwareScanning });
+  const upload = await deps.objects.inspectUpload(document.objectKey, {
+    withTags: deps.malwareScanning,
+    maxBytes: deps.documentPolicy.maxBytes,
+  });
   if (!upload) return { outcome: 'uploadMissing', document };
+  const { bytes } = upload;
   const checked = verifyUpload(
     document,
-    { size: upload.size, detectedType: await deps.detectContentType(upload.head) },
+    {
+      size: upload.size,
+      detectedType: bytes && (await deps.detectContentType(bytes)),
+      ...(bytes && isArchiveType(document.contentType) && { archive: deps.inspectArchive(bytes) }),
+    },
     deps.documentPolicy,
   );
-  if (checked.status === 'rejected') return reject(deps, document, checked);
+  if (checked.status === 'rejected' || !bytes) {
+    return reject(deps, document, checked.status === 'rejected' ? checked : sizeUnread(upload.size));
+  }
 
   if (deps.malwareScanning) {
     const scanned = malwareScanVerdict(upload.tags[MALWARE_SCAN_STATUS_TAG]);
@@ -82,14 +98,15 @@ export async function verifyUploadedDocument(
   }
 
   // Reading and sniffing took a while: a duplicate delivery may have finished meanwhile, and
-  // copying again would only rewrite the verified object.
+  // writing again would only rewrite the verified object.
   const current = await deps.documents.get(document.claimId, document.id);
   if (current?.status !== 'pendingUpload') {
     await deps.objects.discardUpload(document.objectKey);
     return { outcome: 'alreadyResolved', document: current ?? document };
   }
-  // Promote first, then resolve: an `available` document always has its verified object.
-  if (!(await deps.objects.promoteUpload(document, upload.eTag))) return { outcome: 'superseded', document };
+  // Promote first, then resolve: an `available` document always has its verified object, and
+  // that object is the very bytes checked above, whatever the upload key holds by now.
+  await deps.objects.promoteUpload(document, bytes);
   const resolved = await deps.documents.resolve(
     document.claimId,
     document.id,
@@ -100,6 +117,15 @@ export async function verifyUploadedDocument(
   return resolved
     ? { outcome: 'available', verdict: { status: 'available' }, document: resolved }
     : { outcome: 'alreadyResolved', document };
+}
+
+/** `verifyUpload` refuses any size the adapter declines to read; this keeps the types honest. */
+function sizeUnread(size: number): Extract<UploadVerdict, { status: 'rejected' }> {
+  return {
+    status: 'rejected',
+    reason: 'tooLarge',
+    detail: `The file has ${size} bytes, too many to verify.`,
+  };
 }
 
 async function reject(

@@ -192,6 +192,8 @@ export function createLocalHttpServer(options: LocalHttpAdapterOptions): Server 
   return createServer((req, res) => {
     const requestId = `${randomBytes(11).toString('base64').slice(0, 15)}=`;
     res.setHeader('apigw-requestid', requestId);
+    // On every answer, the adapter's own problems included (the handlers set it too).
+    res.setHeader('x-content-type-options', 'nosniff');
     handle(req, res, requestId).catch((error: unknown) => {
       logError(`[local-api] ${req.method} ${req.url} (${requestId}) failed:`, error);
       if (!res.headersSent) {

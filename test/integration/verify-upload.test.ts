@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
 import {
+  GetObjectCommand,
   HeadObjectCommand,
   PutObjectCommand,
   PutObjectTaggingCommand,
@@ -14,21 +15,29 @@ import {
 } from '@aws-sdk/client-s3';
 import type { S3Event } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { detectContentType, measureZipArchive } from '../../functions/adapters/content-type-detector.js';
 import { uploadKeyOf } from '../../functions/adapters/document-object-keys.js';
+import { DynamoDbClaimStore } from '../../functions/adapters/dynamodb-claim-store.js';
+import { DynamoDbDocumentStore } from '../../functions/adapters/dynamodb-document-store.js';
+import { S3DocumentObjects } from '../../functions/adapters/s3-document-objects.js';
 import { ManualClock } from '../../functions/domain/clock.js';
-import { documentObjectKey } from '../../functions/domain/document.js';
+import { type ClaimDocument, documentObjectKey, documentPolicy } from '../../functions/domain/document.js';
 import {
   buildVerifyUploadHandler,
   type VerifyUploadHandler,
 } from '../../functions/events/verify-upload-handler.js';
-import { createS3Client, createVerifyUploadDeps } from '../../functions/wiring.js';
+import { verifyUploadedDocument } from '../../functions/use-cases/verify-upload.js';
+import { createDocumentClient, createS3Client, createVerifyUploadDeps } from '../../functions/wiring.js';
 import { LOCAL_AWS_REGION } from '../../infra/local/dynamodb-local.js';
 import { lambdaContext } from '../../infra/local/http-adapter.js';
 import { type LocalCloud, startLocalCloud } from '../../infra/local/local-cloud.js';
+import { startLocalS3 } from '../../infra/local/s3-local.js';
 import { createTestTable, type TestTable } from '../support/dynamodb.js';
-import { sampleHtml, samplePdf } from '../support/sample-files.js';
+import { sampleDocxBomb, sampleHtml, samplePdf } from '../support/sample-files.js';
+import { partner, walkClaim } from '../support/store-fixtures.js';
 
 const PDF = 'application/pdf';
+const DOCX = 'application/vnd.openxmlformats-officedocument.wordprocessingml.document';
 
 interface Harness {
   cloud: LocalCloud;
@@ -135,13 +144,15 @@ async function newClaim(harness: Harness): Promise<string> {
   return created.json.id as string;
 }
 
-/** Declares a PDF-typed document and uploads `bytes` through its presigned POST; returns its id and keys. */
-async function upload(harness: Harness, claimId: string, bytes: Buffer, size = bytes.length) {
-  const declared = await api(harness, 'POST', `/v1/claims/${claimId}/documents`, {
-    fileName: 'proof.pdf',
-    contentType: PDF,
-    size,
-  });
+/** Declares a document (a PDF unless told) and uploads `bytes` through its presigned POST; returns its id and keys. */
+async function upload(
+  harness: Harness,
+  claimId: string,
+  bytes: Buffer,
+  size = bytes.length,
+  declared_: { fileName: string; contentType: string } = { fileName: 'proof.pdf', contentType: PDF },
+) {
+  const declared = await api(harness, 'POST', `/v1/claims/${claimId}/documents`, { ...declared_, size });
   expect(declared.status).toBe(201);
   const { document, upload: post } = declared.json as {
     document: { id: string };
@@ -149,7 +160,7 @@ async function upload(harness: Harness, claimId: string, bytes: Buffer, size = b
   };
   const form = new FormData();
   for (const [name, value] of Object.entries(post.fields)) form.append(name, value);
-  form.append('file', new Blob([new Uint8Array(bytes)]), 'proof.pdf');
+  form.append('file', new Blob([new Uint8Array(bytes)]), declared_.fileName);
   expect((await fetch(post.url, { method: 'POST', body: form })).status).toBe(204);
   await harness.cloud.s3.settled();
   const objectKey = documentObjectKey(claimId, document.id);
@@ -248,6 +259,109 @@ describe('upload verifier (S3 events → handler), without malware scanning', ()
       context(),
     );
     expect(report.results.map((r) => r.outcome)).toEqual(['ignored']);
+  });
+
+  it('rejects a DOCX whose ZIP expands past the limits, naming the reason', async () => {
+    const claimId = await newClaim(harness);
+    const bomb = sampleDocxBomb();
+    const { documentId, uploadKey, objectKey } = await upload(harness, claimId, bomb, bomb.length, {
+      fileName: 'proof.docx',
+      contentType: DOCX,
+    });
+    const document = await documentOf(harness, claimId, documentId);
+    expect(document).toMatchObject({ status: 'rejected', rejection: { reason: 'archiveTooLarge' } });
+    expect((document?.rejection as { detail?: string } | undefined)?.detail).toMatch(/expand/);
+    expect(await exists(harness, uploadKey)).toBe(false);
+    expect(await exists(harness, objectKey)).toBe(false);
+  });
+});
+
+/**
+ * A replay of the presigned POST replaces the upload between the check and the promotion.
+ * No local cloud here (its event forwarder would verify the replacement on its own): s3rver,
+ * the stores and the verifier, with the replacement injected at the SDK middleware of the
+ * verifier's own S3 client, right before it writes the document's key. s3rver ignores
+ * `CopySourceIfMatch` (S3 would refuse such a copy), so a copy of the upload key, as the
+ * verifier used to make, publishes the replacement: the bytes written must be those checked.
+ */
+describe('upload verifier: the bytes checked are the bytes published', () => {
+  it('keeps the verified PDF when an HTML file replaces the upload before the promotion', async () => {
+    const table = await createTestTable('verify-race');
+    const s3 = await startLocalS3({ bucketName: 'verify-race' });
+    try {
+      const clock = new ManualClock(new Date());
+      const documentClient = createDocumentClient(table.client);
+      const claims = new DynamoDbClaimStore(documentClient, table.tableName);
+      const documents = new DynamoDbDocumentStore(documentClient, table.tableName, claims);
+      const record = await walkClaim(claims, clock, randomUUID(), []);
+      const pdf = samplePdf(4_000);
+      const html = Buffer.concat([sampleHtml(), Buffer.alloc(pdf.length - sampleHtml().length, 0x20)]);
+      const id = randomUUID();
+      const at = clock.now().toISOString();
+      const document: ClaimDocument = {
+        id,
+        claimId: record.claim.id,
+        fileName: 'proof.pdf',
+        contentType: PDF,
+        size: pdf.length,
+        status: 'pendingUpload',
+        objectKey: documentObjectKey(record.claim.id, id),
+        createdAt: at,
+        createdBy: partner.sub,
+        uploadExpiresAt: at,
+      };
+      await documents.add(record, document, partner, at, 10);
+
+      const uploader = createS3Client({ s3Endpoint: s3.endpoint });
+      const put = (body: Buffer) =>
+        uploader.send(
+          new PutObjectCommand({ Bucket: s3.bucketName, Key: uploadKeyOf(document.objectKey), Body: body }),
+        );
+      await put(pdf);
+
+      const verifierClient = createS3Client({ s3Endpoint: s3.endpoint });
+      let replaced = false;
+      verifierClient.middlewareStack.add(
+        (next, context) => async (args) => {
+          const input = args.input as { Key?: string };
+          const writesDocument =
+            (context.commandName === 'CopyObjectCommand' || context.commandName === 'PutObjectCommand') &&
+            input.Key === document.objectKey;
+          if (writesDocument && !replaced) {
+            replaced = true;
+            await put(html);
+          }
+          return next(args);
+        },
+        { step: 'initialize', name: 'replaceUploadBeforePromotion' },
+      );
+      const result = await verifyUploadedDocument(
+        {
+          documents,
+          objects: new S3DocumentObjects({
+            client: verifierClient,
+            postSigner: createS3Client({ s3Endpoint: s3.endpoint }),
+            bucketName: s3.bucketName,
+          }),
+          detectContentType,
+          inspectArchive: measureZipArchive,
+          documentPolicy: documentPolicy(),
+          clock,
+          malwareScanning: false,
+        },
+        { claimId: record.claim.id, documentId: id },
+      );
+
+      expect(replaced).toBe(true);
+      expect(result.outcome).toBe('available');
+      const published = await uploader.send(
+        new GetObjectCommand({ Bucket: s3.bucketName, Key: document.objectKey }),
+      );
+      expect(Buffer.from((await published.Body?.transformToByteArray()) ?? [])).toEqual(pdf);
+    } finally {
+      await s3.stop();
+      await table.destroy();
+    }
   });
 });
 

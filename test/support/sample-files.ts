@@ -69,13 +69,27 @@ export const sampleDocm = (): Buffer =>
     ['word/document.xml', '<w:document/>'],
   ]);
 
+/**
+ * A DOCX that is a ZIP bomb: genuine Office structure plus one entry of 8 MiB of zeros that
+ * deflates to about 8 KB (a thousand times smaller).
+ */
+export const sampleDocxBomb = (): Buffer =>
+  zip([
+    [
+      '[Content_Types].xml',
+      contentTypes('application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml'),
+    ],
+    ['word/document.xml', '<w:document/>'],
+    ['word/media/filler.bin', Buffer.alloc(8 * 1024 * 1024)],
+  ]);
+
 /** A minimal zip archive (deflated entries, no data descriptors). */
-export function zip(entries: [name: string, text: string][]): Buffer {
+export function zip(entries: [name: string, content: string | Buffer][]): Buffer {
   const locals: Buffer[] = [];
   const centrals: Buffer[] = [];
   let offset = 0;
-  for (const [name, text] of entries) {
-    const data = Buffer.from(text);
+  for (const [name, content] of entries) {
+    const data = Buffer.from(content);
     const body = deflateRawSync(data);
     const nameBytes = Buffer.from(name);
     const crc = crc32(data);

@@ -59,7 +59,8 @@ export function draft(): ClaimDraft {
     customer: {
       tenantId: '6f1c2a9e-3b2d-4c8e-9a51-0d7e4b1f2a33',
       domain: 'contoso.com',
-      contact: { name: 'Ada Customer', email: 'ada@contoso.com' },
+      // A subdomain address: it belongs to `contoso.com` and to `eu.contoso.com` alike.
+      contact: { name: 'Ada Customer', email: 'ada@eu.contoso.com' },
     },
     partner: { mpnId: '1234567', contact: { name: 'Pat Partner', email: 'pat@fabrikam.example' } },
     activity: 'preSales',

@@ -4,6 +4,8 @@ import {
   DETECTION_SAMPLE_BYTES,
   detectContentType,
   looksLikeInternetMessage,
+  MAX_ARCHIVE_ENTRIES,
+  measureZipArchive,
 } from '../../functions/adapters/content-type-detector.js';
 import {
   decodeEventKey,
@@ -15,6 +17,7 @@ import { documentObjectKey } from '../../functions/domain/document.js';
 import {
   sampleDocm,
   sampleDocx,
+  sampleDocxBomb,
   sampleEml,
   sampleHtml,
   sampleJpeg,
@@ -24,6 +27,43 @@ import {
   sampleXlsx,
   zip,
 } from '../support/sample-files.js';
+
+describe('measureZipArchive (the central directory, nothing inflated)', () => {
+  it('sums the declared sizes of every entry', () => {
+    expect(
+      measureZipArchive(
+        zip([
+          ['a.xml', 'x'.repeat(300)],
+          ['b.xml', 'yy'],
+        ]),
+      ),
+    ).toEqual({
+      entries: 2,
+      uncompressedBytes: 302,
+    });
+    const bomb = measureZipArchive(sampleDocxBomb());
+    expect(bomb).toMatchObject({ entries: 3 });
+    expect(bomb !== 'unreadable' && bomb.uncompressedBytes).toBeGreaterThan(8 * 1024 * 1024);
+  });
+
+  it('reads only the directory: an entry whose data is garbage is still measured', () => {
+    const archive = zip([['a.xml', 'x'.repeat(1000)]]);
+    // Corrupt the deflated data (after the 30-byte local header and the 5-byte name).
+    archive.fill(0xff, 35, 40);
+    expect(measureZipArchive(archive)).toEqual({ entries: 1, uncompressedBytes: 1000 });
+  });
+
+  it('stops at a forged entry count and reports anything but a ZIP as unreadable', () => {
+    const archive = zip([['a.xml', 'x']]);
+    // The end-of-central-directory record claims 65,535 entries.
+    archive.writeUInt16LE(0xffff, archive.length - 22 + 8);
+    archive.writeUInt16LE(0xffff, archive.length - 22 + 10);
+    const forged = measureZipArchive(archive);
+    expect(forged).toMatchObject({ uncompressedBytes: Number.POSITIVE_INFINITY });
+    expect(forged !== 'unreadable' && forged.entries).toBe(MAX_ARCHIVE_ENTRIES + 1);
+    expect(measureZipArchive(samplePdf())).toBe('unreadable');
+  });
+});
 
 describe('detectContentType (what the bytes prove)', () => {
   it.each([

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { documentPolicyOf, readConfig, verifyUploadEnvironment } from '../../functions/config.js';
 import {
+  ARCHIVE_LIMITS,
   assertDocumentDeclaration,
   DEFAULT_DOCUMENT_POLICY,
   DOCUMENT_CONTENT_TYPES,
@@ -141,6 +142,40 @@ describe('verifyUpload', () => {
     expect(
       verifyUpload(docx, { size: 10, detectedType: 'application/vnd.ms-word.document.macroenabled.12' }),
     ).toMatchObject({ reason: 'typeMismatch' });
+  });
+
+  it('refuses a DOCX/XLSX that expands past 200 MiB or, beyond 1 MiB, past 100 times its size', () => {
+    const docx = { size: 100_000, contentType: DOCX };
+    const observed = (uncompressedBytes: number) => ({
+      size: 100_000,
+      detectedType: DOCX,
+      archive: { entries: 3, uncompressedBytes },
+    });
+    expect(verifyUpload(docx, observed(2_000_000)).status).toBe('available');
+    expect(verifyUpload(docx, observed(100_000 * ARCHIVE_LIMITS.maxRatio + 1))).toMatchObject({
+      status: 'rejected',
+      reason: 'archiveTooLarge',
+      detail: expect.stringContaining('expand to 10000001 bytes'),
+    });
+    // A small file of repetitive XML: 500 times, but under 1 MiB in all.
+    const small = { size: 2_000, contentType: DOCX };
+    const smallObserved = {
+      size: 2_000,
+      detectedType: DOCX,
+      archive: { entries: 2, uncompressedBytes: 1_000_000 },
+    };
+    expect(verifyUpload(small, smallObserved).status).toBe('available');
+    const big = { size: 10 * MEBIBYTE, contentType: DOCX };
+    const bigObserved = {
+      size: 10 * MEBIBYTE,
+      detectedType: DOCX,
+      archive: { entries: 2, uncompressedBytes: ARCHIVE_LIMITS.maxUncompressedBytes + 1 },
+    };
+    expect(verifyUpload(big, bigObserved)).toMatchObject({ reason: 'archiveTooLarge' });
+    expect(verifyUpload(docx, { size: 100_000, detectedType: DOCX, archive: 'unreadable' })).toMatchObject({
+      reason: 'typeMismatch',
+      detail: expect.stringContaining('central directory'),
+    });
   });
 
   it('accepts an Outlook message sniffed as a CFB container, and an email recognised as such', () => {

@@ -39,7 +39,7 @@ const EDIT_STATUSES = CLAIM_STATUSES.filter((s) => DESIGN_EDITABLE[s].length > 0
 const PATCHES: Record<EditableField, ClaimPatch> = {
   name: { name: 'Renamed claim' },
   'customer.tenantId': { customer: { tenantId: '0b8e6f3c-1d2a-4e5b-8c9d-7a6b5c4d3e2f' } },
-  'customer.domain': { customer: { domain: 'contoso.onmicrosoft.com' } },
+  'customer.domain': { customer: { domain: 'eu.contoso.com' } },
   'customer.contact': { customer: { contact: { name: 'Bo Customer', email: 'bo@contoso.com' } } },
   'partner.mpnId': { partner: { mpnId: '7654321' } },
   'partner.contact': { partner: { contact: { name: 'Sam Partner', email: 'sam@fabrikam.example' } } },

@@ -93,6 +93,11 @@ const CALENDAR_DAYS: Partial<Record<DeadlineKind, number>> = { consentEndsAt: 7,
 
 const text = fc.string({ minLength: 1, maxLength: 12 });
 const contactPatch = fc.record({ name: text, email: fc.emailAddress() }, { requiredKeys: [] });
+/** The customer's contact stays an address of the customer's domain (`contoso.com` or a subdomain). */
+const customerContactPatch = fc.record(
+  { name: text, email: fc.constantFrom('bo@contoso.com', 'ada@eu.contoso.com', 'IT@Contoso.COM') },
+  { requiredKeys: [] },
+);
 const products = fc.array(fc.record({ family: fc.constantFrom(...PRODUCT_FAMILIES), workload: text }), {
   minLength: 1,
   maxLength: 3,
@@ -103,8 +108,8 @@ const patch: fc.Arbitrary<ClaimPatch> = fc
     fields: fc.subarray([...EDITABLE_FIELD_PATHS], { minLength: 1, maxLength: 2 }),
     name: text,
     tenantId: fc.uuid(),
-    domain: fc.domain(),
-    customerContact: contactPatch,
+    domain: fc.constantFrom('contoso.com', 'CONTOSO.COM'),
+    customerContact: customerContactPatch,
     mpnId: fc.stringMatching(/^\d{7}$/),
     partnerContact: contactPatch,
     activity: fc.constantFrom(...ACTIVITIES),

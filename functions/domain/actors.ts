@@ -1,0 +1,53 @@
+/**
+ * Who a caller is, from the roles its token carries, and the conflict-of-interest rule
+ * between the reviewer and partner roles. Pure: the HTTP layer passes the verified claims.
+ */
+import { type Actor, type Claim, PARTNER_ROLES, ROLES, type Role } from './claim.js';
+import { ActionForbiddenError } from './errors.js';
+
+/** A caller of the API: a partner user or a reviewer (customers and timers come other ways). */
+export type CallerActor = Extract<Actor, { kind: 'partner' } | { kind: 'reviewer' }>;
+
+/**
+ * The actor of a verified token. `Reviewer` wins over partner roles (a reviewer sees every
+ * claim), but a reviewer who also holds a partner role keeps that partner as `ownPartnerId`,
+ * so `assertMayDecide` can keep them from deciding their own partner's claims.
+ *
+ * @throws ActionForbiddenError without a known role, or for a partner role without `partnerId`.
+ */
+export function callerActor(token: {
+  sub: string;
+  roles: readonly string[];
+  partnerId: unknown;
+}): CallerActor {
+  const roles = token.roles.filter((r): r is Role => (ROLES as readonly string[]).includes(r));
+  const isPartner = roles.some((r) => (PARTNER_ROLES as readonly string[]).includes(r));
+  const partnerId =
+    typeof token.partnerId === 'string' && token.partnerId !== '' ? token.partnerId : undefined;
+  if (roles.includes('Reviewer')) {
+    return { kind: 'reviewer', sub: token.sub, ...(isPartner && partnerId && { ownPartnerId: partnerId }) };
+  }
+  if (isPartner) {
+    if (!partnerId) throw new ActionForbiddenError('A partner token must carry a partnerId claim.');
+    return { kind: 'partner', sub: token.sub, partnerId };
+  }
+  throw new ActionForbiddenError(`The token carries none of the roles this API knows (${ROLES.join(', ')}).`);
+}
+
+/**
+ * A reviewer may not decide (start the review, request information, approve, reject, resolve
+ * a dispute, take an assignment) a claim of the partner they also work for.
+ *
+ * @throws ActionForbiddenError for such a reviewer.
+ */
+export function assertMayDecide(actor: Actor, claim: Pick<Claim, 'partnerId'>): void {
+  if (
+    actor.kind === 'reviewer' &&
+    actor.ownPartnerId !== undefined &&
+    actor.ownPartnerId === claim.partnerId
+  ) {
+    throw new ActionForbiddenError(
+      `Reviewer ${actor.sub} also works for partner ${claim.partnerId} and may not decide its claims.`,
+    );
+  }
+}
