@@ -87,14 +87,11 @@ export const claimDraftSchema = z.strictObject({
   name: text(200),
   customer: z
     .strictObject({ tenantId: tenantIdSchema, domain: domainSchema, contact: contactSchema })
-    .superRefine((customer, ctx) => {
-      if (!isAddressAtDomain(customer.contact.email, customer.domain)) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['contact', 'email'],
-          message: customerContactReason(customer.domain),
-        });
-      }
+    .refine((customer) => isAddressAtDomain(customer.contact.email, customer.domain), {
+      path: ['contact', 'email'],
+      error: (issue) => customerContactReason((issue.input as { domain: string }).domain),
+      // Only a valid address and domain are compared: a malformed one has its own error.
+      when: (payload) => payload.issues.length === 0,
     }),
   partner: z.strictObject({ mpnId: mpnIdSchema, contact: contactSchema }),
   activity: z.enum(ACTIVITIES),

@@ -65,7 +65,7 @@ describe('claim history and comments', () => {
     claimOf(
       await api.request('PATCH', `/v1/claims/${claim.id}`, {
         token: cast.alice,
-        body: { name: 'Contoso Sales rollout', customer: { contact: { email: 'chris@contoso.org' } } },
+        body: { name: 'Contoso Sales rollout', customer: { contact: { email: 'chris@sales.contoso.com' } } },
       }),
     );
     tick();
@@ -133,7 +133,7 @@ describe('claim history and comments', () => {
     const [, edit, firstComment, requested, available] = items;
     expect(edit?.changes).toEqual([
       { field: 'name', from: 'Contoso Dynamics 365 rollout', to: 'Contoso Sales rollout' },
-      { field: 'customer.contact.email', from: 'chris@contoso.com', to: 'chris@contoso.org' },
+      { field: 'customer.contact.email', from: 'chris@contoso.com', to: 'chris@sales.contoso.com' },
     ]);
     expect(firstComment?.comment).toBe('PoE follows.');
     expect(requested?.documentId).toBe(documentId);

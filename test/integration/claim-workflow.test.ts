@@ -57,7 +57,8 @@ describe('claim workflow over HTTP (lifecycle table of design.md)', () => {
           headers: { 'content-type': 'application/merge-patch+json', 'if-match': '"1"' },
           body: {
             name: 'Contoso Power Platform rollout',
-            customer: { domain: 'contoso.org' },
+            // The contact moves with the domain: it must stay an address of the customer.
+            customer: { domain: 'contoso.org', contact: { email: 'chris@contoso.org' } },
             activity: 'revenueAssociation',
           },
         }),
@@ -70,7 +71,7 @@ describe('claim workflow over HTTP (lifecycle table of design.md)', () => {
         customer: {
           domain: 'contoso.org',
           tenantId: created.customer.tenantId,
-          contact: created.customer.contact,
+          contact: { ...created.customer.contact, email: 'chris@contoso.org' },
         },
         deadlines: {},
       });
