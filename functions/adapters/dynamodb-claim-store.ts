@@ -20,6 +20,8 @@ import {
   type ClaimRecord,
   type ClaimStore,
   type ClaimWrite,
+  type HistoryPage,
+  type HistoryPageQuery,
   type ListPosition,
   VersionConflictError,
 } from '../domain/ports.js';
@@ -60,6 +62,7 @@ interface ClaimItem {
   historyHash: string;
   documentsTotal?: number;
   documentsAvailable?: number;
+  requestHash?: string;
   data: Claim;
 }
 
@@ -68,8 +71,14 @@ function recordOf(item: ClaimItem): ClaimRecord {
     claim: item.data,
     head: { seq: item.historySeq, hash: item.historyHash },
     documents: { total: item.documentsTotal ?? 0, available: item.documentsAvailable ?? 0 },
+    ...(item.requestHash !== undefined && { requestHash: item.requestHash }),
   };
 }
+
+/** The highest history sort key: every `HIST#<seq:10>` sorts below it. */
+const LAST_HISTORY_KEY = `HIST#${'9'.repeat(10)}`;
+/** Events read per Query when only one type is wanted (others are filtered out after reading). */
+const FILTERED_READ_SIZE = 200;
 
 export class DynamoDbClaimStore implements ClaimStore {
   constructor(
@@ -119,6 +128,54 @@ export class DynamoDbClaimStore implements ClaimStore {
     );
     if (!Item) return undefined;
     return recordOf(Item as ClaimItem);
+  }
+
+  async historyPage(
+    claimId: string,
+    query: HistoryPageQuery,
+  ): Promise<{ record: ClaimRecord | undefined; page: HistoryPage }> {
+    // The claim and the page are read at once (one round trip); the caller shows the page only
+    // if the claim is visible to it.
+    const [record, page] = await Promise.all([this.get(claimId), this.readHistoryPage(claimId, query)]);
+    return { record, page };
+  }
+
+  /**
+   * Up to `limit` events after `after`, reading one more to learn whether the page is the last.
+   * A Query's `Limit` counts items before the filter, so a filtered read continues until it has
+   * enough or the history ends; the next page starts after the last event returned, not where
+   * DynamoDB stopped.
+   */
+  private async readHistoryPage(claimId: string, query: HistoryPageQuery): Promise<HistoryPage> {
+    const wanted = query.limit + 1;
+    const events: HistoryEvent[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :from AND :to',
+          ExpressionAttributeNames: {
+            '#pk': KEY.partition,
+            '#sk': KEY.sort,
+            ...(query.type && { '#event': 'event', '#type': 'type' }),
+          },
+          ExpressionAttributeValues: {
+            ':pk': `CLAIM#${claimId}`,
+            ':from': `HIST#${seqKey((query.after?.seq ?? 0) + 1)}`,
+            ':to': LAST_HISTORY_KEY,
+            ...(query.type && { ':type': query.type }),
+          },
+          ...(query.type && { FilterExpression: '#event.#type = :type' }),
+          Limit: query.type ? Math.max(FILTERED_READ_SIZE, wanted - events.length) : wanted - events.length,
+          ConsistentRead: true,
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of page.Items ?? []) events.push(item.event as HistoryEvent);
+      start = page.LastEvaluatedKey;
+    } while (start && events.length < wanted);
+    return { events: events.slice(0, query.limit), more: events.length > query.limit };
   }
 
   async history(claimId: string): Promise<HistoryEvent[]> {
@@ -176,6 +233,8 @@ export class DynamoDbClaimStore implements ClaimStore {
 
   private async writeTransition(before: ClaimRecord | undefined, write: ClaimWrite): Promise<ClaimRecord> {
     const { claim } = write;
+    // The item is replaced whole: what only the create knew is carried over.
+    const requestHash = before ? before.requestHash : write.requestHash;
     const event = chainEvent(
       { ...write.entry, version: claim.version },
       { id: randomUUID(), claimId: claim.id, at: write.at, actor: write.actor },
@@ -190,6 +249,7 @@ export class DynamoDbClaimStore implements ClaimStore {
       historyHash: event.hash,
       documentsTotal: before?.documents.total ?? 0,
       documentsAvailable: before?.documents.available ?? 0,
+      ...(requestHash !== undefined && { requestHash }),
       data: claim,
     };
     const items: NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']> = [
@@ -236,6 +296,7 @@ export class DynamoDbClaimStore implements ClaimStore {
       claim,
       head: { seq: event.seq, hash: event.hash },
       documents: before?.documents ?? { total: 0, available: 0 },
+      ...(requestHash !== undefined && { requestHash }),
     };
   }
 

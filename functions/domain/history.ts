@@ -90,12 +90,19 @@ export function hashEvent(event: Omit<HistoryEvent, 'hash'>): string {
 
 export type ChainVerification = { valid: true } | { valid: false; seq: number; problem: string };
 
-/** Checks that events form one unbroken chain from the genesis hash, each hash matching its content. */
-export function verifyHistoryChain(events: readonly HistoryEvent[]): ChainVerification {
-  let prevHash = GENESIS_HASH;
+/**
+ * Checks that events form one unbroken chain from the genesis hash, each hash matching its
+ * content; or, for a later page of the history, from the event `after` (the previous page's last).
+ */
+export function verifyHistoryChain(
+  events: readonly HistoryEvent[],
+  after?: { seq: number; hash: string },
+): ChainVerification {
+  let prevHash = after?.hash ?? GENESIS_HASH;
+  const first = (after?.seq ?? 0) + 1;
   for (const [index, event] of events.entries()) {
-    if (event.seq !== index + 1)
-      return { valid: false, seq: event.seq, problem: `expected seq ${index + 1}` };
+    if (event.seq !== first + index)
+      return { valid: false, seq: event.seq, problem: `expected seq ${first + index}` };
     if (event.prevHash !== prevHash)
       return { valid: false, seq: event.seq, problem: 'prevHash does not match' };
     const { hash, ...content } = event;

@@ -14,6 +14,11 @@ export interface ClaimWrite {
   effects: Effect[];
   actor: Actor;
   at: string;
+  /**
+   * Creates only: the hash of the request that asked for the claim (an `Idempotency-Key`
+   * create), kept with the claim so a retry can tell the same request from another one.
+   */
+  requestHash?: string;
 }
 
 export interface ClaimListQuery {
@@ -45,6 +50,30 @@ export interface ClaimRecord {
    * document event doesn't change the claim's version (ETag).
    */
   documents: { total: number; available: number };
+  /** The `requestHash` of the create that made the claim, when it came with an `Idempotency-Key`. */
+  requestHash?: string;
+}
+
+/** Where a page of a claim's history ends: the last event's position and hash. */
+export interface HistoryPosition {
+  seq: number;
+  hash: string;
+}
+
+export interface HistoryPageQuery {
+  /** At most this many events. */
+  limit: number;
+  /** Continue after this event (from a previous page). */
+  after?: HistoryPosition;
+  /** Only events of this type (e.g. comments). */
+  type?: HistoryEvent['type'];
+}
+
+export interface HistoryPage {
+  /** Oldest first. */
+  events: HistoryEvent[];
+  /** Whether events (of the asked type) follow the last one. */
+  more: boolean;
 }
 
 export interface ClaimStore {
@@ -64,7 +93,13 @@ export interface ClaimStore {
   ): Promise<HistoryEvent>;
   get(id: string): Promise<ClaimRecord | undefined>;
   list(query: ClaimListQuery): Promise<ClaimPage>;
+  /** Every history event of the claim, oldest first (internal checks; the API reads pages). */
   history(claimId: string): Promise<HistoryEvent[]>;
+  /** The claim and one page of its history, read together (the claim decides who may see it). */
+  historyPage(
+    claimId: string,
+    query: HistoryPageQuery,
+  ): Promise<{ record: ClaimRecord | undefined; page: HistoryPage }>;
 }
 
 /** Another writer changed the claim first (optimistic concurrency). */
@@ -78,9 +113,27 @@ export class VersionConflictError extends Error {
      * caller), so trying again cannot help; `true` when a conditional write lost a race.
      */
     readonly retryable = true,
+    /** The claim's status as last read, when known: a 409 names it. */
+    readonly currentStatus?: ClaimStatus,
   ) {
     super(`Claim ${claimId} is no longer at version ${expectedVersion}.`);
   }
+}
+
+/** How often, and how patiently, a read-decide-write is tried again after losing a race. */
+export interface RetryPolicy {
+  maxAttempts: number;
+  /**
+   * Full-jitter exponential backoff before each new attempt: a random wait up to
+   * `min(maxDelayMs, baseDelayMs * 2^(n-1))`, so racers spread out instead of colliding again.
+   * Without it attempts follow each other at once.
+   */
+  backoff?: { baseDelayMs: number; maxDelayMs: number };
+}
+
+/** The wait before attempt `n + 1` (full jitter); exported for its tests. */
+export function backoffDelay(n: number, backoff: NonNullable<RetryPolicy['backoff']>, random = Math.random) {
+  return Math.floor(random() * Math.min(backoff.maxDelayMs, backoff.baseDelayMs * 2 ** (n - 1)));
 }
 
 /**
@@ -88,12 +141,18 @@ export class VersionConflictError extends Error {
  * one: every attempt re-reads, so the decision is always made on the current claim. After
  * `maxAttempts` the conflict is rethrown (the API answers 409).
  */
-export async function retryOnVersionConflict<T>(attempt: () => Promise<T>, maxAttempts = 5): Promise<T> {
+export async function retryOnVersionConflict<T>(
+  attempt: (n: number) => Promise<T>,
+  policy: RetryPolicy | number = 5,
+): Promise<T> {
+  const { maxAttempts, backoff } = typeof policy === 'number' ? { maxAttempts: policy } : policy;
   for (let n = 1; ; n++) {
     try {
-      return await attempt();
+      return await attempt(n);
     } catch (error) {
       if (!(error instanceof VersionConflictError) || !error.retryable || n >= maxAttempts) throw error;
+      const delay = backoff ? backoffDelay(n, backoff) : 0;
+      if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
     }
   }
 }

@@ -5,9 +5,9 @@
 import type { Claim } from '../domain/claim.js';
 import { type HistoryEvent, verifyHistoryChain } from '../domain/history.js';
 import type { ClaimAction } from '../domain/lifecycle.js';
-import type { DocumentStore } from '../domain/ports.js';
+import type { DocumentStore, HistoryPosition } from '../domain/ports.js';
 import { type ClaimsDeps, createNewClaim, getVisibleClaim, listVisibleClaims } from '../use-cases/claims.js';
-import { addComment, readHistory } from '../use-cases/conversation.js';
+import { addComment, readHistoryPage } from '../use-cases/conversation.js';
 import { disputeClaim } from '../use-cases/dispute.js';
 import { submitClaim } from '../use-cases/submit.js';
 import { transitionClaim } from '../use-cases/transitions.js';
@@ -19,17 +19,25 @@ import {
   claimPatchSchema,
   commentOnlySchema,
   disputeSchema,
+  historyPageQuerySchema,
   listClaimsQuerySchema,
   rejectSchema,
   requestInfoSchema,
   resolveDisputeSchema,
 } from './claim.schema.js';
 import type { CursorCodec } from './cursor.js';
+import { claimIdFor, idempotencyScopeOf } from './idempotency.js';
 import { preconditionOf } from './preconditions.js';
 import { parseBody, parseQuery, pathParameter } from './request.js';
 import { etagOf, json } from './responses.js';
 
 export type Operation = (event: ApiEvent) => Promise<ApiResult>;
+
+/**
+ * A page's items stop before their JSON passes this many bytes, whatever `limit` asks: Lambda
+ * refuses responses over 6 MB, and 500 of the longest comments would pass it.
+ */
+export const MAX_PAGE_BYTES = 4 * 1024 * 1024;
 
 /**
  * The claim as this actor may see it: reviewers get the ids of competing claims, partners
@@ -91,10 +99,41 @@ export function claimOperations(deps: ClaimsDeps & { cursors: CursorCodec; docum
       return claimResponse(200, claim, actor);
     };
 
+  /** One page of a claim's history or comments, oldest first, within `MAX_PAGE_BYTES`. */
+  const historyPageOf = async (event: ApiEvent, kind: 'history' | 'comments') => {
+    const actor = actorOf(event);
+    const claimId = pathParameter(event, 'id');
+    const { limit, cursor } = parseQuery(event, historyPageQuerySchema);
+    // A cursor is only valid for the claim, the kind of page and the partner scope it was issued for.
+    const scope = { page: kind, claimId, partnerId: actor.kind === 'partner' ? actor.partnerId : null };
+    const after = cursor ? deps.cursors.decode<HistoryPosition>(cursor, scope) : undefined;
+    const read = await readHistoryPage(deps, actor, claimId, {
+      limit,
+      ...(after && { after }),
+      ...(kind === 'comments' && { type: 'comment' as const }),
+    });
+    const page = withinBytes(read.events, (e) =>
+      kind === 'comments' ? commentItem(e) : historyView(e, actor),
+    );
+    const last = page.at(-1);
+    const more = read.more || page.length < read.events.length;
+    return {
+      actor,
+      after,
+      page,
+      nextCursor: more && last ? deps.cursors.encode({ seq: last.seq, hash: last.hash }, scope) : null,
+    };
+  };
+
   return {
     createClaim: async (event) => {
       const actor = requirePartner(actorOf(event));
-      const { claim } = await createNewClaim(deps, actor, parseBody(event, claimDraftSchema));
+      const draft = parseBody(event, claimDraftSchema);
+      // With an Idempotency-Key the claim's id follows from the key, so a retry finds its claim
+      // even when the first attempt's response (and Powertools' record of it) was lost.
+      const scope = idempotencyScopeOf(event);
+      const request = scope && { id: claimIdFor(scope), hash: scope.fingerprint };
+      const { claim } = await createNewClaim(deps, actor, draft, request);
       return claimResponse(201, claim, actor, { location: `/v1/claims/${claim.id}` });
     },
 
@@ -174,22 +213,32 @@ export function claimOperations(deps: ClaimsDeps & { cursors: CursorCodec; docum
     },
 
     listComments: async (event) => {
-      const actor = actorOf(event);
-      const events = await readHistory(deps, actor, pathParameter(event, 'id'));
-      return json(200, { items: events.filter((e) => e.type === 'comment').map(commentItem) });
+      const { page, nextCursor } = await historyPageOf(event, 'comments');
+      return json(200, { items: page.map(commentItem), nextCursor });
     },
 
     getHistory: async (event) => {
-      const actor = actorOf(event);
-      const events = await readHistory(deps, actor, pathParameter(event, 'id'));
+      const { actor, after, page, nextCursor } = await historyPageOf(event, 'history');
       // Items go out as hashed (claimId included) so a client can re-verify the chain itself;
-      // `verification` is the service's own check over the stored events.
+      // `verification` is the service's own check of this page, linked to the previous page's
+      // last event through the (signed) cursor.
       return json(200, {
-        items: events.map((e) => historyView(e, actor)),
-        verification: verifyHistoryChain(events),
+        items: page.map((e) => historyView(e, actor)),
+        nextCursor,
+        verification: verifyHistoryChain(page, after),
       });
     },
   } satisfies Record<string, Operation>;
+}
+
+/** The longest prefix of `events` whose items, as sent, fit in `MAX_PAGE_BYTES` (at least one). */
+function withinBytes(events: HistoryEvent[], itemOf: (event: HistoryEvent) => unknown): HistoryEvent[] {
+  let bytes = 0;
+  for (const [index, event] of events.entries()) {
+    bytes += Buffer.byteLength(JSON.stringify(itemOf(event))) + 1;
+    if (bytes > MAX_PAGE_BYTES && index > 0) return events.slice(0, index);
+  }
+  return events;
 }
 
 function commentItem(event: HistoryEvent) {

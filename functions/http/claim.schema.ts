@@ -146,20 +146,34 @@ export const claimResourceSchema = z.object({
 
 export const LIST_LIMIT = { default: 25, max: 100 } as const;
 
-export const listClaimsQuerySchema = z.strictObject({
-  status: z.enum(CLAIM_STATUSES).optional(),
-  customerTenantId: tenantIdSchema.optional(),
-  limit: z.coerce
+/** A page's `limit` query parameter. */
+const pageLimit = (bounds: { default: number; max: number }) =>
+  z.coerce
     .number('must be a number')
     .int('must be a whole number')
     .min(1, 'must be at least 1')
-    .max(LIST_LIMIT.max, `must be at most ${LIST_LIMIT.max}`)
-    .default(LIST_LIMIT.default),
+    .max(bounds.max, `must be at most ${bounds.max}`)
+    .default(bounds.default);
+/** A page's `cursor` query parameter (its `nextCursor`). */
+const pageCursor = z.string().max(4096, 'is too long').optional();
+
+export const listClaimsQuerySchema = z.strictObject({
+  status: z.enum(CLAIM_STATUSES).optional(),
+  customerTenantId: tenantIdSchema.optional(),
+  limit: pageLimit(LIST_LIMIT),
   /** `oldest` serves the reviewer's work queue (e.g. `status=submitted&order=oldest`). */
   order: z.enum(['newest', 'oldest']).default('newest'),
-  cursor: z.string().max(4096, 'is too long').optional(),
+  cursor: pageCursor,
 });
 export type ListClaimsQuery = z.infer<typeof listClaimsQuerySchema>;
+
+export const HISTORY_PAGE_LIMIT = { default: 100, max: 500 } as const;
+
+/** `GET …/history` and `GET …/comments`: pages, oldest first. */
+export const historyPageQuerySchema = z.strictObject({
+  limit: pageLimit(HISTORY_PAGE_LIMIT),
+  cursor: pageCursor,
+});
 
 const optionalComment = { comment: longText(4000).optional() };
 

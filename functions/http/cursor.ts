@@ -4,12 +4,16 @@
  * forged, or replayed against another query or partner is refused with 400.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { ListPosition } from '../domain/ports.js';
+import type { HistoryPosition, ListPosition } from '../domain/ports.js';
 import { validationProblem } from './problem.js';
 
+/** The positions cursors carry: a list page's (per index partition) or a history page's. */
+type Position = ListPosition | HistoryPosition;
+
 export interface CursorCodec {
-  encode(position: ListPosition, scope: unknown): string;
-  decode(cursor: string, scope: unknown): ListPosition;
+  /** `scope` names the query (route, caller scope, filters): the cursor is valid for it only. */
+  encode<P extends Position>(position: P, scope: unknown): string;
+  decode<P extends Position = ListPosition>(cursor: string, scope: unknown): P;
 }
 
 export function createCursorCodec(secret: string): CursorCodec {
@@ -22,14 +26,14 @@ export function createCursorCodec(secret: string): CursorCodec {
       const payload = Buffer.from(JSON.stringify(position)).toString('base64url');
       return `${payload}.${sign(payload, scope).toString('base64url')}`;
     },
-    decode(cursor, scope) {
+    decode<P extends Position>(cursor: string, scope: unknown): P {
       const [payload, signature, ...rest] = cursor.split('.');
       if (!payload || !signature || rest.length > 0) throw invalid();
       const expected = sign(payload, scope);
       const given = Buffer.from(signature, 'base64url');
       if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw invalid();
       try {
-        return JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as ListPosition;
+        return JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as P;
       } catch {
         throw invalid();
       }

@@ -2,6 +2,11 @@
  * `Idempotency-Key` on POST routes, with Powertools idempotency on DynamoDB: a retry with the
  * same key returns the first response; the key is scoped to the caller (another partner's
  * identical key is another request); the same key with a different body is a 422.
+ *
+ * Powertools serves the common retry. It cannot serve a retry whose first attempt died after
+ * committing and before its record was completed (the in-progress record then expires and the
+ * retry runs again), nor one after the record's retention: creates therefore also derive the
+ * new claim's id from the key (`claimIdFor`), so such a retry meets the claim it made before.
  */
 import { createHash } from 'node:crypto';
 import {
@@ -12,25 +17,76 @@ import {
 } from '@aws-lambda-powertools/idempotency';
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import type { Context } from 'aws-lambda';
+import { canonicalJson } from '../domain/history.js';
 import type { ApiEvent, ApiResult } from './api-handler.js';
-import { HttpProblemError, validationProblem } from './problem.js';
+import { HttpProblemError, idempotencyKeyReused, validationProblem } from './problem.js';
 
 /** How long a key is remembered: long enough for any client retry policy. */
 const KEY_RETENTION_SECONDS = 24 * 3600;
 const KEY_FORMAT = /^[\x21-\x7e]{1,128}$/;
 
+/** What makes two requests "the same" under `Idempotency-Key`. */
+export interface IdempotencyScope {
+  /**
+   * Caller (partner id, user), route, path and the client's key, as a JSON array: each
+   * component is encoded on its own, so no two different tuples give the same scope (joined
+   * with `/`, partner `X/y` with user `z` and partner `X` with user `y/z` were one scope).
+   */
+  scope: string;
+  /**
+   * SHA-256 of the body in canonical form (parsed, keys sorted, no insignificant whitespace):
+   * the same JSON sent with other spacing or key order is the same request.
+   */
+  fingerprint: string;
+}
+
+/** The request's idempotency scope, or `undefined` without the header; a malformed key is a 400. */
+export function idempotencyScopeOf(event: ApiEvent): IdempotencyScope | undefined {
+  const idempotencyKey = event.headers?.['idempotency-key'];
+  if (idempotencyKey === undefined) return undefined;
+  if (!KEY_FORMAT.test(idempotencyKey)) {
+    throw validationProblem([
+      { field: 'Idempotency-Key', reason: 'must be 1 to 128 visible ASCII characters' },
+    ]);
+  }
+  const claims = event.requestContext.authorizer?.jwt?.claims ?? {};
+  const caller = [claims.partnerId ?? null, claims.sub ?? null].map((v) => (v === null ? null : String(v)));
+  return {
+    scope: JSON.stringify([...caller, event.routeKey, event.rawPath, idempotencyKey]),
+    fingerprint: bodyFingerprint(event),
+  };
+}
+
+function bodyFingerprint(event: ApiEvent): string {
+  const raw = event.body ?? '';
+  const text = event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;
+  let canonical: string;
+  try {
+    canonical = text.trim() === '' ? '' : `json:${canonicalJson(JSON.parse(text))}`;
+  } catch {
+    canonical = `raw:${text}`;
+  }
+  return createHash('sha256').update(canonical).digest('hex');
+}
+
+/**
+ * The id of the claim a create with this scope makes: a UUID (version 8, RFC 9562) from the
+ * SHA-256 of the scope, so a retry of the create, however late, names the same claim.
+ */
+export function claimIdFor(scope: IdempotencyScope): string {
+  const bytes = createHash('sha256').update('cpor-claims/claim-id\n').update(scope.scope).digest();
+  bytes[6] = ((bytes[6] ?? 0) & 0x0f) | 0x80;
+  bytes[8] = ((bytes[8] ?? 0) & 0x3f) | 0x80;
+  const hex = bytes.subarray(0, 16).toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
 interface IdempotentRequest {
-  /** What identifies "the same request": caller, route, path and the client's key. */
-  key: { caller: string; route: string; path: string; idempotencyKey: string };
+  /** What identifies "the same request" (the scope's JSON array). */
+  key: string;
   /** The body's hash: the same key with a different body is refused. */
   fingerprint: string;
   event: ApiEvent;
-}
-
-/** The caller identity the key is scoped to; the JWT was verified before the handler ran. */
-function callerOf(event: ApiEvent): string {
-  const claims = event.requestContext.authorizer?.jwt?.claims ?? {};
-  return `${String(claims.partnerId ?? '-')}/${String(claims.sub ?? '-')}`;
 }
 
 export function makeIdempotentOperation(
@@ -48,32 +104,13 @@ export function makeIdempotentOperation(
     config,
   });
   return async (event, context) => {
-    const idempotencyKey = event.headers?.['idempotency-key'];
-    if (idempotencyKey === undefined) return operation(event);
-    if (!KEY_FORMAT.test(idempotencyKey)) {
-      throw validationProblem([
-        { field: 'Idempotency-Key', reason: 'must be 1 to 128 visible ASCII characters' },
-      ]);
-    }
+    const scope = idempotencyScopeOf(event);
+    if (scope === undefined) return operation(event);
     config.registerLambdaContext(context);
-    const request: IdempotentRequest = {
-      key: { caller: callerOf(event), route: event.routeKey, path: event.rawPath, idempotencyKey },
-      fingerprint: createHash('sha256')
-        .update(event.body ?? '')
-        .digest('hex'),
-      event,
-    };
     try {
-      return await idempotent(request);
+      return await idempotent({ key: scope.scope, fingerprint: scope.fingerprint, event });
     } catch (error) {
-      if (error instanceof IdempotencyValidationError) {
-        throw new HttpProblemError(
-          422,
-          'idempotency-key-reused',
-          'Unprocessable Content',
-          'This Idempotency-Key was already used with a different request body.',
-        );
-      }
+      if (error instanceof IdempotencyValidationError) throw idempotencyKeyReused();
       if (error instanceof IdempotencyAlreadyInProgressError) {
         throw new HttpProblemError(
           409,

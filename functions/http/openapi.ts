@@ -13,6 +13,7 @@ import {
   claimResourceSchema,
   commentOnlySchema,
   disputeSchema,
+  historyPageQuerySchema,
   listClaimsQuerySchema,
   rejectSchema,
   requestInfoSchema,
@@ -86,6 +87,13 @@ const commentSchema = z.object({
   claimStatus: z.string().optional(),
 });
 
+const pageCursorSchema = z
+  .string()
+  .nullable()
+  .describe(
+    'Pass as `cursor` for the next page; `null` on the last. A page may hold fewer than `limit` items (responses stay under 4 MiB)',
+  );
+
 interface OperationSpec {
   body?: z.ZodType;
   query?: z.ZodObject;
@@ -146,9 +154,20 @@ const SPECS: Record<OperationId, OperationSpec> = {
   disputeClaim: action(disputeSchema),
   resolveDispute: action(resolveDisputeSchema),
   addComment: { body: addCommentSchema, ok: [201, commentSchema], ifMatch: true, idempotent: true },
-  listComments: { ok: [200, z.object({ items: z.array(commentSchema) })] },
+  listComments: {
+    query: historyPageQuerySchema,
+    ok: [200, z.object({ items: z.array(commentSchema), nextCursor: pageCursorSchema })],
+  },
   getHistory: {
-    ok: [200, z.object({ items: z.array(historyEventSchema), verification: historyVerificationSchema })],
+    query: historyPageQuerySchema,
+    ok: [
+      200,
+      z.object({
+        items: z.array(historyEventSchema),
+        nextCursor: pageCursorSchema,
+        verification: historyVerificationSchema,
+      }),
+    ],
   },
   createDocument: {
     body: createDocumentSchema,
@@ -189,7 +208,9 @@ export function openApiDocument() {
       headers['if-match'] = z
         .string()
         .optional()
-        .describe('The claim ETag the change is based on; 412 if it is stale');
+        .describe(
+          'The claim ETags (strong comparison) the change is based on, or `*`; 412 if none matches, 400 if malformed',
+        );
     if (spec.idempotent)
       headers['idempotency-key'] = z
         .string()
@@ -245,6 +266,12 @@ export function openApiDocument() {
               412: problemResponse('If-Match does not match the claim’s version'),
             }),
             ...(spec.idempotent && { 422: problemResponse('Idempotency-Key reused with a different body') }),
+            ...(spec.body && { 413: problemResponse('The body is larger than the API accepts') }),
+            ...(route.auth === 'jwt' && {
+              503: problemResponse(
+                'Over capacity right now (storage throttled); retry after `Retry-After` seconds',
+              ),
+            }),
             ...Object.fromEntries(
               Object.entries(spec.problems ?? {}).map(([status, when]) => [status, problemResponse(when)]),
             ),

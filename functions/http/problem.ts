@@ -13,6 +13,7 @@ import {
   InvalidClaimInputError,
 } from '../domain/errors.js';
 import { DocumentLimitError, VersionConflictError } from '../domain/ports.js';
+import { IdempotencyKeyReusedError } from '../use-cases/claims.js';
 import { PreconditionFailedError } from '../use-cases/transitions.js';
 import { API_RESPONSE_HEADERS } from './responses.js';
 
@@ -55,6 +56,37 @@ export const notFound = (detail = 'No such resource.') =>
   new HttpProblemError(404, 'not-found', 'Not Found', detail);
 export const preconditionFailed = (detail: string) =>
   new HttpProblemError(412, 'precondition-failed', 'Precondition Failed', detail);
+
+/** 422: an `Idempotency-Key` sent again with another request body. */
+export const idempotencyKeyReused = () =>
+  new HttpProblemError(
+    422,
+    'idempotency-key-reused',
+    'Unprocessable Content',
+    'This Idempotency-Key was already used with a different request body.',
+  );
+
+/**
+ * DynamoDB's throttling errors, as the SDK names them once its own retries are spent (a
+ * transaction reports throttling of one of its items as a cancellation reason instead).
+ */
+const THROTTLING_ERRORS = new Set([
+  'ProvisionedThroughputExceededException',
+  'ThrottlingException',
+  'RequestLimitExceeded',
+]);
+/** Seconds a throttled caller is asked to wait: DynamoDB's capacity adapts within seconds. */
+const THROTTLED_RETRY_AFTER_SECONDS = 2;
+
+/** Whether `error`, or an error it wraps (e.g. Powertools' persistence errors), is DynamoDB throttling. */
+function isThrottling(error: unknown, depth = 0): boolean {
+  if (!(error instanceof Error) || depth > 5) return false;
+  if (THROTTLING_ERRORS.has(error.name)) return true;
+  const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons;
+  if (error.name === 'TransactionCanceledException' && reasons?.some((r) => r.Code === 'ThrottlingError'))
+    return true;
+  return isThrottling(error.cause, depth + 1);
+}
 
 /** 400 with every offending field listed. */
 export function validationProblem(
@@ -112,8 +144,23 @@ export function problemFor(error: unknown): { problem: Problem; headers: Record<
       409,
       'concurrent-modification',
       'Conflict',
-      'The claim was changed by another request; read it again and retry.',
+      error.currentStatus === undefined
+        ? 'The claim was changed by another request; read it again and retry.'
+        : `The claim was changed by another request; it is now '${error.currentStatus}': read it again and retry.`,
+      error.currentStatus === undefined ? {} : { claimStatus: error.currentStatus },
     );
+  }
+  if (error instanceof IdempotencyKeyReusedError) return problemFor(idempotencyKeyReused());
+  if (isThrottling(error)) {
+    return {
+      ...make(
+        503,
+        'service-unavailable',
+        'Service Unavailable',
+        'The service is over its capacity right now; retry after the time in Retry-After.',
+      ),
+      headers: { 'retry-after': String(THROTTLED_RETRY_AFTER_SECONDS) },
+    };
   }
   if (error instanceof ClaimStatusConflictError) {
     return make(409, 'status-conflict', 'Conflict', error.message, {

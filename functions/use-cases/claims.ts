@@ -13,6 +13,7 @@ import {
   type ClaimRecord,
   type ClaimStore,
   transitionWrite,
+  VersionConflictError,
 } from '../domain/ports.js';
 
 export interface ClaimsDeps {
@@ -24,14 +25,46 @@ export interface ClaimsDeps {
 
 type PartnerActor = Extract<Actor, { kind: 'partner' }>;
 
+/**
+ * A create sent with an `Idempotency-Key`: the claim's id, derived from the key and its
+ * scope, and the hash of the request. A retry of it, however late and whatever happened to
+ * the first response, lands on the same id.
+ */
+export interface CreateRequest {
+  id: string;
+  hash: string;
+}
+
+/** The `Idempotency-Key` of a create was already used with another request. */
+export class IdempotencyKeyReusedError extends Error {
+  override readonly name = 'IdempotencyKeyReusedError';
+}
+
+/**
+ * Creates a claim. With a `request`, a claim already created under its id is the answer of an
+ * earlier attempt (its response was lost, e.g. the process died after the commit): it is
+ * returned as is when the request is the same, and refused when it is another one.
+ */
 export async function createNewClaim(
   deps: ClaimsDeps,
   actor: PartnerActor,
   draft: ClaimDraft,
+  request?: CreateRequest,
 ): Promise<ClaimRecord> {
   const now = deps.clock.now();
-  const created = createClaim({ id: deps.newId(), draft, actor }, { now, calendar: deps.calendar });
-  return deps.store.create(transitionWrite(created, actor, now.toISOString()));
+  const id = request?.id ?? deps.newId();
+  const created = createClaim({ id, draft, actor }, { now, calendar: deps.calendar });
+  const write = transitionWrite(created, actor, now.toISOString());
+  try {
+    return await deps.store.create(request ? { ...write, requestHash: request.hash } : write);
+  } catch (error) {
+    if (!request || !(error instanceof VersionConflictError)) throw error;
+    const existing = await deps.store.get(id);
+    if (!existing) throw error;
+    if (existing.requestHash !== request.hash || existing.claim.partnerId !== actor.partnerId)
+      throw new IdempotencyKeyReusedError('This Idempotency-Key was already used with a different request.');
+    return existing;
+  }
 }
 
 /** The claim if the actor may see it; otherwise "not found", whether or not it exists. */
@@ -40,7 +73,11 @@ export async function getVisibleClaim(
   actor: Actor,
   id: string,
 ): Promise<ClaimRecord> {
-  const record = await deps.store.get(id);
+  return visibleRecord(actor, id, await deps.store.get(id));
+}
+
+/** `record` if the actor may see it; otherwise "not found", whether or not it exists. */
+export function visibleRecord(actor: Actor, id: string, record: ClaimRecord | undefined): ClaimRecord {
   if (!record || !canView(actor, record.claim)) throw new ClaimNotFoundError(id);
   return record;
 }

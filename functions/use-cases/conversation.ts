@@ -1,10 +1,15 @@
 /** Comments and history: the record partners and reviewers share about a claim. */
-import type { Actor } from '../domain/claim.js';
+import type { Actor, ClaimStatus } from '../domain/claim.js';
 import type { HistoryEvent } from '../domain/history.js';
 import { assertCanComment } from '../domain/lifecycle.js';
-import { retryOnVersionConflict } from '../domain/ports.js';
-import { type ClaimsDeps, getVisibleClaim } from './claims.js';
-import { type Precondition, PreconditionFailedError } from './transitions.js';
+import {
+  type HistoryPage,
+  type HistoryPageQuery,
+  retryOnVersionConflict,
+  VersionConflictError,
+} from '../domain/ports.js';
+import { type ClaimsDeps, getVisibleClaim, visibleRecord } from './claims.js';
+import { assertPrecondition, type Precondition, RACE_RETRY } from './transitions.js';
 
 export async function addComment(
   deps: Pick<ClaimsDeps, 'store' | 'clock'>,
@@ -14,27 +19,37 @@ export async function addComment(
   precondition: Precondition = {},
 ): Promise<HistoryEvent> {
   assertCanComment(actor);
-  // Retried when another event took the chain head first; a comment never depends on state.
-  return retryOnVersionConflict(async () => {
-    const record = await getVisibleClaim(deps, actor, claimId);
-    // A comment doesn't need the claim unchanged, but a caller who sends If-Match asks for it.
-    const { ifMatchVersion } = precondition;
-    if (ifMatchVersion !== undefined && record.claim.version !== ifMatchVersion)
-      throw new PreconditionFailedError(claimId, record.claim.version);
-    return deps.store.append(
-      record,
-      { type: 'comment', comment: text, toStatus: record.claim.status },
-      actor,
-      deps.clock.now().toISOString(),
-    );
-  });
+  // A comment only needs the history head, so losing it to another event is never a reason to
+  // refuse one: it re-reads the head and tries again.
+  let status: ClaimStatus | undefined;
+  try {
+    return await retryOnVersionConflict(async () => {
+      const record = await getVisibleClaim(deps, actor, claimId);
+      status = record.claim.status;
+      // A comment doesn't need the claim unchanged, but a caller who sends If-Match asks for it.
+      assertPrecondition(precondition, record);
+      return deps.store.append(
+        record,
+        { type: 'comment', comment: text, toStatus: record.claim.status },
+        actor,
+        deps.clock.now().toISOString(),
+      );
+    }, RACE_RETRY);
+  } catch (error) {
+    if (error instanceof VersionConflictError && status !== undefined && error.currentStatus === undefined)
+      throw new VersionConflictError(claimId, error.expectedVersion, false, status);
+    throw error;
+  }
 }
 
-export async function readHistory(
+/** One page of the claim's history (or of its comments), oldest first. */
+export async function readHistoryPage(
   deps: Pick<ClaimsDeps, 'store'>,
   actor: Actor,
   claimId: string,
-): Promise<HistoryEvent[]> {
-  await getVisibleClaim(deps, actor, claimId);
-  return deps.store.history(claimId);
+  query: HistoryPageQuery,
+): Promise<HistoryPage> {
+  const { record, page } = await deps.store.historyPage(claimId, query);
+  visibleRecord(actor, claimId, record);
+  return page;
 }

@@ -15,6 +15,7 @@ import {
   type ClaimView,
   castOf,
   claimIn,
+  claimOf,
   getClaim,
   type HistoryItem,
   historyOf,
@@ -53,10 +54,34 @@ describe('concurrent changes to one claim', () => {
     return { approve, withdraw };
   }
 
-  it.each([
-    { label: 'with the same If-Match', ifMatch: true, loserStatus: 412 },
-    { label: 'without If-Match', ifMatch: false, loserStatus: 409 },
-  ])(
+  it('approve vs withdraw without If-Match: the loser is decided again on the fresh claim (re-applied if still allowed, else a 409 naming the status)', async () => {
+    const claim = await underReview();
+    const before = await historyOf(api, cast.rita, claim.id);
+    const { approve, withdraw } = await approveVersusWithdraw(claim, {});
+
+    const history = await historyOf(api, cast.rita, claim.id);
+    const added = history.slice(before.length).map((e) => e.type);
+    const final = await getClaim(api, cast.rita, claim.id);
+    if (approve.status === 200) {
+      // Approve won; a partner may still withdraw an approved claim, so the withdraw applied after it.
+      expect(withdraw.status, withdraw.text).toBe(200);
+      expect(added).toEqual(['approve', 'withdraw']);
+      expect(final).toMatchObject({ status: 'rejected', version: claim.version + 2 });
+    } else {
+      // Withdraw won; approving a rejected claim is not allowed, and the 409 says why.
+      expect(withdraw.status, withdraw.text).toBe(200);
+      expect(approve.status).toBe(409);
+      expect(problemOf(approve)).toMatchObject({
+        type: expect.stringMatching(/status-conflict$/),
+        claimStatus: 'rejected',
+      });
+      expect(added).toEqual(['withdraw']);
+      expect(final).toMatchObject({ status: 'rejected', version: claim.version + 1 });
+    }
+    expectHistoryMatches(final, history);
+  });
+
+  it.each([{ label: 'with the same If-Match', ifMatch: true, loserStatus: 412 }])(
     'approve vs withdraw $label: one 200, the other $loserStatus, and history matches the winner',
     async ({ ifMatch, loserStatus }) => {
       const claim = await underReview();
@@ -70,8 +95,7 @@ describe('concurrent changes to one claim', () => {
       expect(statuses).toEqual([200, loserStatus].sort());
       const [winner, loser] = approve.status === 200 ? [approve, withdraw] : [withdraw, approve];
       const problem = problemOf(loser);
-      if (ifMatch) expect(problem.currentVersion).toBe(claim.version + 1);
-      else expect(problem.type).toMatch(/concurrent-modification$/);
+      expect(problem.currentVersion).toBe(claim.version + 1);
 
       // Read as the winner, whose view (reviewer or partner) the winning response showed.
       const final = await getClaim(api, winner === approve ? cast.rita : cast.alice, claim.id);
@@ -118,6 +142,11 @@ describe('concurrent changes to one claim', () => {
     ]);
     await released;
     expect([mpn.status, products.status].sort()).toEqual([200, 409]);
+    // The refused edit's 409 names the status the claim is in now.
+    expect(problemOf(mpn.status === 409 ? mpn : products)).toMatchObject({
+      type: expect.stringMatching(/concurrent-modification$/),
+      claimStatus: 'submitted',
+    });
     const final = await getClaim(api, cast.alice, claim.id);
     expect(final.version).toBe(claim.version + 1);
     if (mpn.status === 200) {
@@ -151,5 +180,71 @@ describe('concurrent changes to one claim', () => {
     expect(history.filter((e) => e.type === 'approve')).toHaveLength(1);
     expect(history.filter((e) => e.type === 'comment' && e.comment === 'Any news?')).toHaveLength(1);
     expectHistoryMatches(final, history);
+  });
+
+  it('20 comments posted while the reviewer starts the review and requests info: all accepted, each once, in one valid chain', async () => {
+    const claim = await claimIn(api, { partner: cast.alice, rita: cast.rita }, 'submitted');
+    const before = await historyOf(api, cast.rita, claim.id);
+    const texts = Array.from({ length: 20 }, (_, n) => `Comment ${n + 1}`);
+    // The gate holds the 20 comments' and the start-review's first writes until all 21 have
+    // read the claim: all but one lose the history head on their first try.
+    const released = api.arm(21);
+    const [comments, reviewer] = await Promise.all([
+      Promise.all(
+        texts.map((text, n) =>
+          api.request('POST', `/v1/claims/${claim.id}/comments`, {
+            token: n % 2 === 0 ? cast.alice : cast.rita,
+            body: { text },
+          }),
+        ),
+      ),
+      (async () => {
+        const started = await act(api, cast.rita, claim.id, 'start-review', ACTION_BODIES['start-review']);
+        const asked = await act(api, cast.rita, claim.id, 'request-info', ACTION_BODIES['request-info']);
+        return [started, asked];
+      })(),
+    ]);
+    expect(await released).toBe(21);
+
+    for (const response of [...comments, ...reviewer])
+      expect(response.status, response.text).toBeLessThan(300);
+    const final = await getClaim(api, cast.rita, claim.id);
+    expect(final.status).toBe('partnerActionRequired');
+    const history = await historyOf(api, cast.rita, claim.id);
+    const added = history.slice(before.length);
+    for (const text of texts) {
+      expect(
+        added.filter((e) => e.type === 'comment' && e.comment === text),
+        text,
+      ).toHaveLength(1);
+    }
+    expect(added.map((e) => e.type).filter((t) => t !== 'comment')).toEqual(['startReview', 'requestInfo']);
+    expect(added).toHaveLength(22);
+    expectHistoryMatches(final, history);
+  });
+
+  it('If-Match per RFC 9110: an unknown or weak tag is 412, a list matches if any member does, * matches, malformed is 400', async () => {
+    const claim = await underReview();
+    const current = `"${claim.version}"`;
+    for (const ifMatch of ['"abc"', `W/${current}`, '"999", W/"1"']) {
+      const refused = await act(api, cast.rita, claim.id, 'request-info', ACTION_BODIES['request-info'], {
+        'if-match': ifMatch,
+      });
+      expect(refused.status, ifMatch).toBe(412);
+      expect(problemOf(refused).currentVersion).toBe(claim.version);
+    }
+    const malformed = await act(api, cast.rita, claim.id, 'approve', ACTION_BODIES.approve, {
+      'if-match': 'abc',
+    });
+    expect(malformed.status).toBe(400);
+    expect(problemOf(malformed).errors?.map((e) => e.field)).toEqual(['If-Match']);
+    const comment = await api.request('POST', `/v1/claims/${claim.id}/comments`, {
+      token: cast.alice,
+      body: { text: 'Any member matches' },
+      headers: { 'if-match': `"999", ${current}` },
+    });
+    expect(comment.status, comment.text).toBe(201);
+    const any = await act(api, cast.rita, claim.id, 'approve', ACTION_BODIES.approve, { 'if-match': '*' });
+    expect(claimOf(any)).toMatchObject({ status: 'approved', version: claim.version + 1 });
   });
 });

@@ -4,16 +4,17 @@
  * tamper-evident: an event edited in DynamoDB behind the service's back is detected, both by
  * the service (`verification`) and by a client re-checking the hash chain itself.
  */
-import { DeleteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, DeleteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seqKey } from '../../functions/adapters/dynamodb-claim-store.js';
+import { DynamoDbClaimStore, historyPut, seqKey } from '../../functions/adapters/dynamodb-claim-store.js';
 import { KEY } from '../../functions/adapters/table-schema.js';
-import { hashEvent, verifyHistoryChain } from '../../functions/domain/history.js';
+import { chainEvent, hashEvent, verifyHistoryChain } from '../../functions/domain/history.js';
 import { createDocumentClient } from '../../functions/wiring.js';
 import { seedAvailableDocument } from '../support/documents.js';
 import { startTestApi, type TestApi } from '../support/test-api.js';
 import {
   type Cast,
+  type ClaimView,
   castOf,
   claimIn,
   claimOf,
@@ -258,5 +259,129 @@ describe('claim history and comments', () => {
       const items = await historyOf(api, token, claim.id);
       expect(verifyHistoryChain(items)).toEqual({ valid: true });
     }
+  });
+
+  describe('pages (limit default 100, max 500; signed cursor; oldest first)', () => {
+    // 360 of the longest comments (4,000 three-byte characters, 4.3 MB of comments): one
+    // unpaged answer grows without bound (420 such comments were over Lambda's 6 MB limit).
+    // Seeded straight into the table (the chain as the store builds it, 25 events per
+    // BatchWrite, then the claim's head), to keep the tests quick.
+    const COMMENTS = 360;
+    const textOf = (n: number) => `${String(n).padStart(3, '0')}${'漢'.repeat(3997)}`;
+    let seeded: Promise<ClaimView> | undefined;
+    const seededClaim = () => {
+      seeded ??= (async () => {
+        const claim = await createClaim(api, cast.alice);
+        const documents = createDocumentClient(api.table.client);
+        const record = await new DynamoDbClaimStore(documents, api.table.tableName).get(claim.id);
+        if (!record) throw new Error('claim missing');
+        const events: HistoryItem[] = [];
+        let head = record.head;
+        for (let n = 0; n < COMMENTS; n++) {
+          const event = chainEvent(
+            { type: 'comment', comment: textOf(n), toStatus: 'editing', version: claim.version },
+            {
+              id: `seeded-${n}`,
+              claimId: claim.id,
+              at: new Date().toISOString(),
+              actor: { kind: 'partner', sub: 'alice', partnerId: 'partner-a' },
+            },
+            head,
+          );
+          events.push(event);
+          head = { seq: event.seq, hash: event.hash };
+        }
+        const batches = Array.from({ length: Math.ceil(events.length / 25) }, (_, b) =>
+          events.slice(b * 25, b * 25 + 25),
+        );
+        await Promise.all(
+          batches.map((batch) =>
+            documents.send(
+              new BatchWriteCommand({
+                RequestItems: {
+                  [api.table.tableName]: batch.map((event) => ({
+                    PutRequest: { Item: historyPut(api.table.tableName, event).Put.Item },
+                  })),
+                },
+              }),
+            ),
+          ),
+        );
+        await documents.send(
+          new UpdateCommand({
+            TableName: api.table.tableName,
+            Key: { [KEY.partition]: `CLAIM#${claim.id}`, [KEY.sort]: 'CLAIM' },
+            UpdateExpression: 'SET historySeq = :seq, historyHash = :hash',
+            ExpressionAttributeValues: { ':seq': head.seq, ':hash': head.hash },
+          }),
+        );
+        return claim;
+      })();
+      return seeded;
+    };
+    type Page = { items: Record<string, unknown>[]; nextCursor: string | null } & Partial<HistoryResponse>;
+    const get = async (path: string): Promise<Page> => {
+      const response = await api.request('GET', path, { token: cast.alice });
+      expect(response.status, response.text.slice(0, 300)).toBe(200);
+      expect(Buffer.byteLength(response.text)).toBeLessThan(5_000_000);
+      return response.json as Page;
+    };
+    const walk = async (claimId: string, route: 'comments' | 'history', limit?: number) => {
+      const pages: Page[] = [];
+      let cursor: string | null = null;
+      do {
+        const query = new URLSearchParams({
+          ...(limit && { limit: String(limit) }),
+          ...(cursor && { cursor }),
+        });
+        const page = await get(`/v1/claims/${claimId}/${route}?${query}`);
+        pages.push(page);
+        cursor = page.nextCursor;
+      } while (cursor);
+      return pages;
+    };
+
+    it('comments come 100 a page by default, each once, oldest first', async () => {
+      const claim = await seededClaim();
+      const pages = await walk(claim.id, 'comments');
+      expect(pages.map((p) => p.items.length)).toEqual([100, 100, 100, 60]);
+      expect(pages.flatMap((p) => p.items.map((c) => c.text))).toEqual(
+        Array.from({ length: COMMENTS }, (_, n) => textOf(n)),
+      );
+    });
+
+    it('limit=500 stops a page before 4 MiB; the history pages verify and chain across pages', async () => {
+      const claim = await seededClaim();
+      const pages = await walk(claim.id, 'history', 500);
+      expect(pages.length).toBeGreaterThan(1);
+      for (const page of pages) expect(page.verification).toEqual({ valid: true });
+      const events = pages.flatMap((p) => p.items) as unknown as HistoryItem[];
+      expect(events.map((e) => e.seq)).toEqual(Array.from({ length: COMMENTS + 1 }, (_, n) => n + 1));
+      expect(verifyHistoryChain(events)).toEqual({ valid: true });
+    });
+
+    it('a cursor is bound to its claim and route and cannot be edited; limit is at most 500', async () => {
+      const claim = await seededClaim();
+      const first = await get(`/v1/claims/${claim.id}/comments?limit=2`);
+      const cursor = first.nextCursor ?? '';
+      const other = await createClaim(api, cast.alice);
+      for (const [path, field, label] of [
+        [`/v1/claims/${other.id}/comments?cursor=${encodeURIComponent(cursor)}`, 'cursor', 'another claim'],
+        [`/v1/claims/${claim.id}/history?cursor=${encodeURIComponent(cursor)}`, 'cursor', 'another route'],
+        [`/v1/claims/${claim.id}/comments?cursor=${encodeURIComponent(`x${cursor}`)}`, 'cursor', 'edited'],
+        [`/v1/claims/${claim.id}/comments?limit=501`, 'limit', 'limit over 500'],
+      ] as const) {
+        const refused = await api.request('GET', path, { token: cast.alice });
+        expect(refused.status, label).toBe(400);
+        expect(
+          (refused.json as { errors: { field: string }[] }).errors.map((e) => e.field),
+          label,
+        ).toEqual([field]);
+      }
+      // Another partner still cannot read the claim at all.
+      expect((await api.request('GET', `/v1/claims/${claim.id}/comments`, { token: cast.bob })).status).toBe(
+        404,
+      );
+    });
   });
 });

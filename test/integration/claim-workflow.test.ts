@@ -509,10 +509,20 @@ describe('claim workflow over HTTP (lifecycle table of design.md)', () => {
       expect(resubmit.status).toBe(412);
       expect(await Promise.all(claims.map((c) => footprint(api, alice, c.id)))).toEqual(before);
 
-      const weak = claimOf(
-        await act(api, rita, submitted.id, 'start-review', {}, { 'if-match': `W/"${submitted.version}"` }),
+      // If-Match compares strongly (RFC 9110): a weak tag never matches, even the current version's.
+      const weak = await act(
+        api,
+        rita,
+        submitted.id,
+        'start-review',
+        {},
+        { 'if-match': `W/"${submitted.version}"` },
       );
-      expect(weak.status).toBe('underReview');
+      expect(weak.status).toBe(412);
+      const strong = claimOf(
+        await act(api, rita, submitted.id, 'start-review', {}, { 'if-match': `"${submitted.version}"` }),
+      );
+      expect(strong.status).toBe('underReview');
       const fresh = await api.request('POST', `/v1/claims/${underReview.id}/comments`, {
         token: rita,
         headers: { 'if-match': `"${underReview.version}"` },

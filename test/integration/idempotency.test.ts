@@ -3,8 +3,11 @@
  * gets the first response and changes nothing; keys are scoped to the caller and the route;
  * the same key with another body is a 422; without a key every POST acts.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createLocalDynamoDbClient } from '../../infra/local/dynamodb-local.js';
 import { seedAvailableDocument } from '../support/documents.js';
+import { dynamoDbEndpoint } from '../support/dynamodb.js';
 import { startTestApi, type TestApi, type TestResponse } from '../support/test-api.js';
 import {
   ACTION_BODIES,
@@ -146,5 +149,161 @@ describe('Idempotency-Key on POST routes', () => {
     sameResponse(await post(), first);
     const comments = await api.request('GET', `/v1/claims/${claim.id}/comments`, { token: cast.alice });
     expect((comments.json as { items: unknown[] }).items).toHaveLength(1);
+  });
+});
+
+describe('Idempotency-Key: scope and request identity', () => {
+  let api: TestApi;
+
+  beforeAll(async () => {
+    api = await startTestApi();
+  });
+  afterAll(async () => api?.stop());
+
+  const partnerToken = (partnerId: string, sub: string) =>
+    api.token({ sub, partnerId, roles: ['Partner.GlobalAdmin'] });
+
+  it('the scope is unambiguous: partner X/y with user z and partner X with user y/z are two callers', async () => {
+    const first = await partnerToken('X/y', 'z');
+    const second = await partnerToken('X', 'y/z');
+    const headers = { 'idempotency-key': 'scope-check' };
+    const mine = claimOf(
+      await api.request('POST', '/v1/claims', { token: first, body: draft(), headers }),
+      201,
+    );
+    const theirs = await api.request('POST', '/v1/claims', { token: second, body: draft(), headers });
+    const created = claimOf(theirs, 201);
+    expect(created.id).not.toBe(mine.id);
+    expect(created.partnerId).toBe('X');
+  });
+
+  it('the same JSON with other whitespace and key order is the same request, not a 422', async () => {
+    const token = await partnerToken('partner-ws', 'wes');
+    const body = draft() as Record<string, unknown>;
+    const headers = { 'idempotency-key': 'same-json' };
+    const first = claimOf(
+      await api.request('POST', '/v1/claims', { token, rawBody: JSON.stringify(body), headers }),
+      201,
+    );
+    const reordered = Object.fromEntries(Object.entries(body).reverse());
+    const retry = await api.request('POST', '/v1/claims', {
+      token,
+      rawBody: `\n  ${JSON.stringify(reordered, null, 4)}  \n`,
+      headers,
+    });
+    expect(retry.status, retry.text).toBe(201);
+    expect((retry.json as ClaimView).id).toBe(first.id);
+  });
+});
+
+/**
+ * A create whose first attempt committed its claim and then lost its answer. The crash is
+ * injected at the SDK middleware of the API's DynamoDB client, right after the claim's
+ * `TransactWriteItems` returned: "die" never lets the handler continue (the process died, so
+ * Powertools' record stays in progress until it expires); "lose-response" throws instead (the
+ * connection dropped after the commit; Powertools deletes its record and the client retries).
+ * Powertools compares its expiries with `Date.now()`, which the test moves (no sleep).
+ */
+describe('Idempotency-Key: a create retried after a crash yields exactly one claim', () => {
+  let api: TestApi;
+  let client: DynamoDBClient;
+  let crash: { mode: 'die' | 'lose-response'; committed: () => void } | undefined;
+
+  beforeAll(async () => {
+    client = createLocalDynamoDbClient(dynamoDbEndpoint());
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const result = await next(args);
+        if (context.commandName === 'TransactWriteItemsCommand' && crash) {
+          const { mode, committed } = crash;
+          crash = undefined;
+          committed();
+          if (mode === 'die') return new Promise<never>(() => {});
+          throw new Error('Injected: the connection dropped after the commit');
+        }
+        return result;
+      },
+      { step: 'initialize', name: 'crashAfterCommit' },
+    );
+    api = await startTestApi({ apiDynamoDbClient: client });
+  });
+  afterAll(async () => {
+    await api?.stop();
+    client?.destroy();
+  });
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  const partnerToken = (partnerId: string) =>
+    api.token({ sub: 'crash-test', partnerId, roles: ['Partner.GlobalAdmin'] });
+  const claimsOf = async (token: string) =>
+    ((await api.request('GET', '/v1/claims?limit=100', { token })).json as { items: ClaimView[] }).items;
+  const create = (token: string, key: string, body: unknown = draft()) =>
+    api.request('POST', '/v1/claims', { token, body, headers: { 'idempotency-key': key } });
+  /** Moves `Date.now()` (what Powertools reads) forward. */
+  const later = (ms: number) => {
+    const realNow = Date.now.bind(Date);
+    vi.spyOn(Date, 'now').mockImplementation(() => realNow() + ms);
+  };
+
+  /** Sends a create that crashes after its commit; resolves once the claim is committed. */
+  async function crashingCreate(token: string, key: string, mode: 'die' | 'lose-response') {
+    const committed = new Promise<void>((resolve) => {
+      crash = { mode, committed: resolve };
+    });
+    const aborted = new AbortController();
+    const first = fetch(`${api.url}/v1/claims`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${token}`,
+        'content-type': 'application/json',
+        'idempotency-key': key,
+      },
+      body: JSON.stringify(draft()),
+      signal: aborted.signal,
+    }).then(
+      (response) => response.status,
+      () => 'no answer' as const,
+    );
+    await committed;
+    if (mode === 'die') aborted.abort();
+    return first;
+  }
+
+  it.each([
+    ['after the in-progress record expired', 10 * 60_000],
+    ['a day later, after the key’s retention', 25 * 3600_000],
+  ])(
+    'the process died between the commit and the idempotency record; the retry %s returns that claim',
+    async (_, ms) => {
+      const token = await partnerToken(`crash-die-${ms}`);
+      expect(await crashingCreate(token, 'lost-answer', 'die')).toBe('no answer');
+      const [committed] = await claimsOf(token);
+      expect(committed).toBeDefined();
+
+      later(ms);
+      const fresh = await partnerToken(`crash-die-${ms}`); // the first token may have expired meanwhile
+      const retry = await create(fresh, 'lost-answer');
+      expect(retry.status, retry.text).toBe(201);
+      expect((retry.json as ClaimView).id).toBe(committed?.id);
+      expect(retry.headers.get('location')).toBe(`/v1/claims/${committed?.id}`);
+      expect(await claimsOf(fresh)).toHaveLength(1);
+      // The same key with another body, even now, is another request: refused.
+      const reused = await create(fresh, 'lost-answer', draft({ name: 'Something else' }));
+      expect(reused.status).toBe(422);
+      expect(problemOf(reused).type).toMatch(/idempotency-key-reused$/);
+      expect(await claimsOf(fresh)).toHaveLength(1);
+    },
+  );
+
+  it('the answer was lost after the commit (a 500) and the client retries at once: the same claim', async () => {
+    const token = await partnerToken('crash-lost');
+    expect(await crashingCreate(token, 'dropped', 'lose-response')).toBe(500);
+    const [committed] = await claimsOf(token);
+    const retry = await create(token, 'dropped');
+    expect(retry.status, retry.text).toBe(201);
+    expect((retry.json as ClaimView).id).toBe(committed?.id);
+    expect(await claimsOf(token)).toHaveLength(1);
   });
 });

@@ -324,6 +324,37 @@ describe('local HTTP adapter (API Gateway HTTP API, payload 2.0)', () => {
     expect(events).toHaveLength(1);
   });
 
+  it('answers 413 to a 10 MB body sent whole (fetch), instead of dropping the connection', async () => {
+    // A client that sends its body before reading the answer (as fetch does) must get to read
+    // the 413: the adapter reads the body to its end before answering.
+    const response = await fetch(`${server.url}/v1/claims`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${partnerToken}`, 'content-type': 'application/json' },
+      body: Buffer.alloc(10 * 1024 * 1024, 'a'),
+    });
+    expect(response.status).toBe(413);
+    expect(response.headers.get('content-type')).toBe('application/problem+json');
+    expect(await response.json()).toMatchObject({ status: 413, title: 'Payload Too Large' });
+    // …and streamed without a declared length (chunked), in 64 KiB pieces.
+    const chunk = Buffer.alloc(64 * 1024, 'a');
+    let sent = 0;
+    const streamed = await fetch(`${server.url}/v1/claims`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${partnerToken}`, 'content-type': 'application/json' },
+      duplex: 'half',
+      body: new ReadableStream({
+        pull(controller) {
+          if (sent >= 10 * 1024 * 1024) return controller.close();
+          sent += chunk.length;
+          controller.enqueue(chunk);
+        },
+      }),
+    } as RequestInit);
+    expect(streamed.status).toBe(413);
+    expect(await streamed.json()).toMatchObject({ status: 413 });
+    expect(events).toEqual([]);
+  });
+
   it('answers a crash with a generic 500 problem, logging the error but never sending it', async () => {
     respond = async () => {
       throw new Error('secret table name cpor-claims-prod leaked');

@@ -4,6 +4,7 @@
  * The local cloud also starts an s3rver of its own (objects in a temporary folder) whose upload
  * events reach the real upload verifier: `cloud.s3` has its endpoint and `settled()`.
  */
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ManualClock } from '../../functions/domain/clock.js';
 import type { TokenRequest } from '../../infra/local/local-auth.js';
 import { type LocalCloud, startLocalCloud } from '../../infra/local/local-cloud.js';
@@ -47,6 +48,8 @@ export interface TestApiOptions {
    * (test/support/gated-api.ts). The test's own `table.client` always goes direct.
    */
   serviceDynamoDbEndpoint?: string;
+  /** The API's own DynamoDB client, e.g. with fault-injecting middleware (on the run's DynamoDB Local). */
+  apiDynamoDbClient?: DynamoDBClient;
   /**
    * Run the lifecycle by itself (outbox relay, timers, emails, `POST /_local/clock`). Off by
    * default: most tests drive the API only, and the stream poller is load they don't need.
@@ -64,6 +67,7 @@ export async function startTestApi(options: TestApiOptions = {}): Promise<TestAp
       tableName: table.tableName,
       clock,
       lifecycle: options.lifecycle ?? false,
+      ...(options.apiDynamoDbClient && { apiDynamoDbClient: options.apiDynamoDbClient }),
     });
   } catch (error) {
     await table.destroy();

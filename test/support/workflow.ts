@@ -151,10 +151,19 @@ export async function getClaim(api: Api, token: string, id: string): Promise<Cla
   return claimOf(await api.request('GET', `/v1/claims/${id}`, { token }));
 }
 
+/** The claim's whole history, page after page (oldest first). */
 export async function historyOf(api: Api, token: string, id: string): Promise<HistoryItem[]> {
-  const response = await api.request('GET', `/v1/claims/${id}/history`, { token });
-  expect(response.status, response.text).toBe(200);
-  return (response.json as { items: HistoryItem[] }).items;
+  const items: HistoryItem[] = [];
+  let cursor: string | null = null;
+  do {
+    const query: string = cursor ? `?limit=500&cursor=${encodeURIComponent(cursor)}` : '?limit=500';
+    const response = await api.request('GET', `/v1/claims/${id}/history${query}`, { token });
+    expect(response.status, response.text).toBe(200);
+    const page = response.json as { items: HistoryItem[]; nextCursor: string | null };
+    items.push(...page.items);
+    cursor = page.nextCursor;
+  } while (cursor);
+  return items;
 }
 
 /** Version and history length: what a refused request must leave as it found. */
