@@ -136,10 +136,10 @@ describe('the README quick start, literally', () => {
   });
 
   /** Runs every command of a README block; their outputs, in order, each checked to exit 0. */
-  async function runBlock(block: string, edits: (command: string) => string = (c) => c) {
+  async function runBlock(block: string, edits: (block: string) => string = (b) => b) {
     const outputs: string[] = [];
-    for (const command of commandsOf(block)) {
-      const { output, status } = await shell.run(edits(command).replaceAll(README_PORT, `localhost:${port}`));
+    for (const command of commandsOf(edits(block).replaceAll(README_PORT, `localhost:${port}`))) {
+      const { output, status } = await shell.run(command);
       expect(status, `${command}\n${output}`).toBe(0);
       outputs.push(output);
     }
@@ -156,8 +156,8 @@ describe('the README quick start, literally', () => {
     expect(page.items.map((c) => c.id)).toEqual([claim.id]);
     expect(JSON.parse(openapi as string)).toMatchObject({ openapi: expect.stringMatching(/^3\.1\./) });
 
-    const upload = await runBlock(blockWith(blocks, 'poe.pdf'), (command) =>
-      command.replace('<id of the claim>', claim.id),
+    const upload = await runBlock(blockWith(blocks, 'poe.pdf'), (block) =>
+      block.replace('<id of the claim>', claim.id),
     );
     const [prepared, declared, posted, documentId, waited, documents, download] = upload;
     expect(upload).toHaveLength(7);
