@@ -21,14 +21,12 @@ import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { RouteDefinition } from '../../functions/http/routes.js';
-
-/**
- * Request headers the portals send (api.md: bearer token, JSON bodies, optimistic
- * concurrency, idempotent create).
- */
-const CORS_ALLOW_HEADERS = ['authorization', 'content-type', 'if-match', 'idempotency-key'];
-/** Response headers the portals must be able to read (api.md: `ETag` of a claim, `Location` of a created one). */
-const CORS_EXPOSE_HEADERS = ['etag', 'location'];
+import {
+  CORS_ALLOW_HEADERS,
+  CORS_DEFAULT_MAX_AGE_SECONDS,
+  CORS_EXPOSE_HEADERS,
+  corsAllowMethods,
+} from '../cors.js';
 
 /**
  * One JSON object per request. Every value is quoted: API Gateway writes `-` for a missing
@@ -80,7 +78,7 @@ export interface ServiceHttpApiProps {
   /**
    * How long browsers may cache a preflight answer.
    *
-   * @default Duration.hours(1)
+   * @default Duration.hours(1) (`CORS_DEFAULT_MAX_AGE_SECONDS`)
    */
   readonly corsMaxAge?: Duration;
 
@@ -115,11 +113,11 @@ export class ServiceHttpApi extends Construct {
       defaultAuthorizer: this.jwtAuthorizer,
       corsPreflight: {
         allowOrigins: [...props.allowOrigins],
-        allowMethods: [...new Set([...props.allowMethods, 'OPTIONS' as const])].map((m) => CorsHttpMethod[m]),
-        allowHeaders: CORS_ALLOW_HEADERS,
-        exposeHeaders: CORS_EXPOSE_HEADERS,
+        allowMethods: corsAllowMethods(props.allowMethods).map((m) => CorsHttpMethod[m]),
+        allowHeaders: [...CORS_ALLOW_HEADERS],
+        exposeHeaders: [...CORS_EXPOSE_HEADERS],
         allowCredentials: false,
-        maxAge: props.corsMaxAge ?? Duration.hours(1),
+        maxAge: props.corsMaxAge ?? Duration.seconds(CORS_DEFAULT_MAX_AGE_SECONDS),
       },
       // The `$default` stage is added below with throttling and access logs, which the
       // implicit default stage cannot take.

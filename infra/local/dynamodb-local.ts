@@ -5,11 +5,19 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import {
+  commandLineOf,
+  isRunning,
+  type ProcessRecord,
+  readRecordFile,
+  recordOf,
+  sameProcess,
+} from './local-process.js';
 
 /** DynamoDB Local accepts any credentials; fixed ones keep the local run free of AWS config. */
 export const LOCAL_AWS_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' } as const;
@@ -20,12 +28,17 @@ export interface DynamoDbLocalOptions {
   dbPath?: string;
   /** A fixed port; by default the OS picks a free one. */
   port?: number;
-  /** How long to wait for the first answer. @default 30000 */
+  /** How long to wait for the first answer (java takes well over 30 s on a busy machine). @default 120000 */
   startTimeoutMs?: number;
   /** How long `stop()` waits after SIGTERM before SIGKILL. @default 5000 */
   stopGraceMs?: number;
   /** The `java` executable. @default 'java' */
   javaPath?: string;
+  /**
+   * Where to record java's pid and port while it runs (`npm start`: in the data folder). A
+   * java still running from a record left by a crash of its node process is stopped first.
+   */
+  processRecordFile?: string;
 }
 
 export interface DynamoDbLocal {
@@ -86,6 +99,9 @@ const PORT_ATTEMPTS = 3;
  * per access key and region, and a client with other credentials would see no table).
  */
 export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Promise<DynamoDbLocal> {
+  if (options.processRecordFile !== undefined) {
+    await stopOrphanedDynamoDbLocal(options.processRecordFile, options.stopGraceMs);
+  }
   let lastError: unknown;
   for (let attempt = 1; attempt <= PORT_ATTEMPTS; attempt++) {
     const port = options.port ?? (await findFreePort());
@@ -131,6 +147,13 @@ async function startOnPort(port: number, options: DynamoDbLocalOptions): Promise
   installExitHook();
   const child = spawn(options.javaPath ?? 'java', args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   running.add(child);
+  // Recorded at once: a crash of node from here on leaves java running with this record.
+  const recordFile = options.processRecordFile;
+  const record: JavaRecord | undefined =
+    child.pid === undefined ? undefined : { ...recordOf(child.pid), port };
+  if (recordFile !== undefined && record !== undefined) {
+    writeFileSync(recordFile, `${JSON.stringify(record)}\n`);
+  }
 
   let tail = '';
   const keepTail = (chunk: Buffer) => {
@@ -142,6 +165,9 @@ async function startOnPort(port: number, options: DynamoDbLocalOptions): Promise
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolveExit) => {
     child.once('close', (code, signal) => {
       running.delete(child);
+      if (recordFile !== undefined && sameProcess(readRecordFile(recordFile), record)) {
+        rmSync(recordFile, { force: true });
+      }
       resolveExit({ code, signal });
     });
   });
@@ -164,13 +190,54 @@ async function startOnPort(port: number, options: DynamoDbLocalOptions): Promise
 
   const endpoint = `http://127.0.0.1:${port}`;
   try {
-    await waitUntilAnswering(endpoint, options.startTimeoutMs ?? 30_000, exited, spawnError, () => tail);
+    await waitUntilAnswering(endpoint, options.startTimeoutMs ?? 120_000, exited, spawnError, () => tail);
   } catch (error) {
     await stop();
     throw error;
   }
   if (child.pid === undefined) throw new DynamoDbLocalStartError('java started without a pid.', tail);
   return { endpoint, port, pid: child.pid, exited, stop };
+}
+
+interface JavaRecord extends ProcessRecord {
+  port: number;
+}
+
+/**
+ * Stops the DynamoDB Local recorded in `recordFile` if it still runs: a `kill -9` of node
+ * (or a power cut of the terminal) leaves java running, holding the database files. The pid
+ * is only signalled while its command line is still DynamoDB Local on the recorded port, so
+ * a recycled pid is never killed.
+ */
+export async function stopOrphanedDynamoDbLocal(recordFile: string, graceMs = 5000): Promise<void> {
+  const record = readRecordFile<JavaRecord>(recordFile);
+  if (record !== undefined && isRunning(record) && isDynamoDbLocal(record)) {
+    process.kill(record.pid, 'SIGTERM');
+    if (!(await exitedWithin(record, graceMs))) {
+      process.kill(record.pid, 'SIGKILL');
+      await exitedWithin(record, graceMs);
+    }
+    if (isRunning(record))
+      throw new Error(`DynamoDB Local (pid ${record.pid}) left by a crash does not stop.`);
+  }
+  rmSync(recordFile, { force: true });
+}
+
+function isDynamoDbLocal(record: JavaRecord): boolean {
+  const args = commandLineOf(record.pid);
+  if (args === undefined) return false; // no /proc: never kill what cannot be identified
+  const port = args.indexOf('-port');
+  return args.includes('DynamoDBLocal.jar') && port !== -1 && args[port + 1] === String(record.port);
+}
+
+/** Waits for a process that is not our child (no exit event) to end: /proc is all there is. */
+async function exitedWithin(record: ProcessRecord, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (isRunning(record)) {
+    if (Date.now() >= deadline) return false;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return true;
 }
 
 async function waitUntilAnswering(

@@ -18,6 +18,12 @@ import type {
   Context,
 } from 'aws-lambda';
 import { ROUTES, type RouteDefinition, type RouteFunction, routeKey } from '../../functions/http/routes.js';
+import {
+  CORS_ALLOW_HEADERS,
+  CORS_DEFAULT_MAX_AGE_SECONDS,
+  CORS_EXPOSE_HEADERS,
+  corsAllowMethods,
+} from '../cors.js';
 
 /** A Lambda handler for HTTP API events, as the function entry points export it. */
 export type HttpHandler = (
@@ -68,6 +74,11 @@ export interface LocalHttpAdapterOptions {
   integrationTimeoutMs?: number;
   /** Where crashes are reported (with stack). @default console.error */
   logError?: (message: string, error: unknown) => void;
+  /**
+   * Browser origins allowed by CORS (`*`: any), answered as the cloud stage's API Gateway
+   * `corsPreflight` does with the same settings (infra/cors.ts). Empty or unset: no CORS.
+   */
+  corsOrigins?: readonly string[];
 }
 
 const PROBLEM_TYPE_BASE = 'https://cpor-claims.example/problems/';
@@ -188,12 +199,17 @@ export function createLocalHttpServer(options: LocalHttpAdapterOptions): Server 
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const integrationTimeoutMs = options.integrationTimeoutMs ?? 30_000;
   const logError = options.logError ?? ((message, error) => console.error(message, error));
+  const cors = corsPolicy(options.corsOrigins ?? [], [
+    ...(options.routes ?? ROUTES).map((r) => r.method),
+    ...(options.localRoutes ?? []).map((r) => r.method),
+  ]);
 
   return createServer((req, res) => {
     const requestId = `${randomBytes(11).toString('base64').slice(0, 15)}=`;
     res.setHeader('apigw-requestid', requestId);
     // On every answer, the adapter's own problems included (the handlers set it too).
     res.setHeader('x-content-type-options', 'nosniff');
+    if (cors?.answer(req, res) === 'preflight') return;
     handle(req, res, requestId).catch((error: unknown) => {
       logError(`[local-api] ${req.method} ${req.url} (${requestId}) failed:`, error);
       if (!res.headersSent) {
@@ -321,7 +337,7 @@ export function createLocalHttpServer(options: LocalHttpAdapterOptions): Server 
         `The handler did not answer within ${integrationTimeoutMs} ms.`,
       );
     }
-    writeResult(res, result);
+    writeResult(res, result, cors !== undefined);
   }
 
   async function authorize(header: string | undefined): Promise<Record<string, unknown> | undefined> {
@@ -481,7 +497,7 @@ export function lambdaContext(functionName: string, deadline: number): Context {
  * Writes a payload 2.0 result. As API Gateway does, a string or an object without
  * `statusCode` is a 200 JSON body; a malformed result is a 500.
  */
-function writeResult(res: ServerResponse, result: APIGatewayProxyResultV2): void {
+function writeResult(res: ServerResponse, result: APIGatewayProxyResultV2, corsConfigured: boolean): void {
   if (
     typeof result === 'string' ||
     typeof result !== 'object' ||
@@ -496,7 +512,11 @@ function writeResult(res: ServerResponse, result: APIGatewayProxyResultV2): void
   if (typeof status !== 'number' || !Number.isInteger(status) || status < 100 || status > 599) {
     throw new Error(`The handler returned an invalid statusCode: ${String(status)}.`);
   }
-  for (const [name, value] of Object.entries(result.headers ?? {})) res.setHeader(name, String(value));
+  for (const [name, value] of Object.entries(result.headers ?? {})) {
+    // With CORS configured, API Gateway ignores the integration's own CORS headers.
+    if (corsConfigured && /^access-control-/i.test(name)) continue;
+    res.setHeader(name, String(value));
+  }
   if (result.cookies && result.cookies.length > 0) {
     const existing = res.getHeader('set-cookie');
     const previous = existing === undefined ? [] : Array.isArray(existing) ? existing : [String(existing)];
@@ -508,6 +528,54 @@ function writeResult(res: ServerResponse, result: APIGatewayProxyResultV2): void
       : Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8');
   res.statusCode = status;
   res.end(body);
+}
+
+interface CorsPolicy {
+  /**
+   * Adds the CORS headers of an allowed origin to the response (every response, the
+   * adapter's own refusals too) and answers a preflight by itself.
+   */
+  answer(req: IncomingMessage, res: ServerResponse): 'preflight' | 'request';
+}
+
+/**
+ * CORS as API Gateway HTTP APIs do it: headers only for a request with an allowed `Origin`;
+ * a preflight (`OPTIONS` with `Origin` and `Access-Control-Request-Method`) is answered 204
+ * by the gateway whatever the routes, its CORS headers only for an allowed origin.
+ */
+function corsPolicy(
+  origins: readonly string[],
+  methods: readonly RouteDefinition['method'][],
+): CorsPolicy | undefined {
+  if (origins.length === 0) return undefined;
+  const anyOrigin = origins.includes('*');
+  const allowed = new Set(origins);
+  const allowMethods = corsAllowMethods(methods).join(',');
+  return {
+    answer(req, res) {
+      const origin = req.headers.origin;
+      const preflight =
+        req.method === 'OPTIONS' &&
+        origin !== undefined &&
+        req.headers['access-control-request-method'] !== undefined;
+      if (origin !== undefined && (anyOrigin || allowed.has(origin))) {
+        res.setHeader('access-control-allow-origin', anyOrigin ? '*' : origin);
+        if (!anyOrigin) res.setHeader('vary', 'origin');
+        if (preflight) {
+          res.setHeader('access-control-allow-methods', allowMethods);
+          res.setHeader('access-control-allow-headers', CORS_ALLOW_HEADERS.join(','));
+          res.setHeader('access-control-max-age', String(CORS_DEFAULT_MAX_AGE_SECONDS));
+        } else {
+          res.setHeader('access-control-expose-headers', CORS_EXPOSE_HEADERS.join(','));
+        }
+      }
+      if (!preflight) return 'request';
+      req.resume();
+      res.writeHead(204);
+      res.end();
+      return 'preflight';
+    },
+  };
 }
 
 /** An RFC 9457 problem with the same `type` base as the service's own problems. */

@@ -80,7 +80,10 @@ export async function startLifecycleRuntime(options: LifecycleRuntimeOptions): P
     logger,
     ...(options.businessCalendar && { businessCalendar: options.businessCalendar }),
   };
-  const ses = await startLocalSes({ port: options.sesPort ?? 0 });
+  const ses = await startLocalSes({
+    port: options.sesPort ?? 0,
+    ...(options.dataDir && { dataDir: options.dataDir }),
+  });
   const events = new LocalEventLog(options.dataDir ? join(options.dataDir, 'events.jsonl') : undefined);
   const timerDeps = createTimerDeps(settings);
   /** Timers whose last run failed (they stay armed and run again), by execution key. */

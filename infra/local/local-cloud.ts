@@ -43,6 +43,8 @@ import { createVirtualClock, type VirtualClock } from './virtual-clock.js';
 
 export const LOCAL_TABLE_NAME = 'cpor-claims-local';
 export const LOCAL_DOCUMENTS_BUCKET = 'cpor-claims-local-documents';
+/** DynamoDB Local's pid and port while it runs, in the data folder (see `startDynamoDbLocal`). */
+export const DYNAMODB_PROCESS_FILE = 'dynamodb-local.json';
 
 export interface LocalCloudOptions {
   /** Where keys, the cursor secret, the clock offset, the DynamoDB files and the S3 objects (`s3/`) live. Unset: nothing is kept. */
@@ -92,6 +94,8 @@ export interface LocalCloudOptions {
   apiDynamoDbClient?: DynamoDBClient;
   /** The outbox relay's DynamoDB Streams client, e.g. with injected stream errors (tests). */
   streamsClient?: DynamoDBStreamsClient;
+  /** Browser origins allowed by CORS (`CORS_ORIGINS`), as the cloud stage's `portalOrigins`. @default none */
+  corsOrigins?: readonly string[];
 }
 
 export interface LocalCloud {
@@ -128,7 +132,12 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   const dynamoDb =
     options.dynamoDbEndpoint === undefined
       ? await startDynamoDbLocal(
-          dataDir === undefined || options.inMemory ? {} : { dbPath: join(dataDir, 'dynamodb') },
+          dataDir === undefined
+            ? {}
+            : {
+                ...(!options.inMemory && { dbPath: join(dataDir, 'dynamodb') }),
+                processRecordFile: join(dataDir, DYNAMODB_PROCESS_FILE),
+              },
         )
       : undefined;
   let server: RunningHttpServer | undefined;
@@ -241,6 +250,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       ],
       port: options.port ?? 0,
       host: options.host ?? '127.0.0.1',
+      ...(options.corsOrigins && { corsOrigins: options.corsOrigins }),
     });
     if (options.lifecycle ?? true) {
       lifecycle = await startLifecycleRuntime({

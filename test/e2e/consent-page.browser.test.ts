@@ -1,15 +1,13 @@
 /**
- * The customer's opt-out page in headless Chromium (Debian's, driven by playwright-core):
- * the link comes from the consent email in the local SES inbox, the page shows the claim and
- * changes nothing, and clicking "Deny this association" rejects the claim.
- * Needs /usr/bin/chromium (`apt-get install -y chromium`; `.ci/run` installs it).
+ * The customer's opt-out page in headless Chromium (the npm package's, see
+ * test/support/browser.ts): the link comes from the consent email in the local SES inbox, the
+ * page shows the claim and changes nothing, and clicking "Deny this association" rejects the claim.
  */
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchBrowser } from '../support/browser.js';
 import { startTestApi, type TestApi } from '../support/test-api.js';
 import { castOf, claimIn, getClaim } from '../support/workflow.js';
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 describe('the consent page in Chromium', () => {
   let api: TestApi;
@@ -17,19 +15,7 @@ describe('the consent page in Chromium', () => {
 
   beforeAll(async () => {
     api = await startTestApi({ lifecycle: true });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchBrowser();
   });
   afterAll(async () => {
     await browser?.close();

@@ -1,10 +1,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SESClient, SendEmailCommand } from '@aws-sdk/client-ses';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 /** `npm start` as a user runs it: infra/local/main.ts in its own node process. */
 const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
@@ -12,34 +14,54 @@ const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
 interface Started {
   child: ChildProcess;
   url: string;
+  /** The local SES (its inbox) as main.ts printed it. */
+  sesUrl: string;
   output: () => string;
 }
 
-async function start(dataDir: string, args: string[] = []): Promise<Started> {
+/** Every main.ts this file started; one still running after its test is killed with its java. */
+const children = new Set<ChildProcess>();
+
+function spawnMain(dataDir: string, args: string[], env: NodeJS.ProcessEnv) {
   const child = spawn(process.execPath, ['--import', 'tsx', 'infra/local/main.ts', ...args], {
     cwd: projectRoot,
-    env: { ...process.env, LOCAL_DATA_DIR: dataDir, PORT: '0', SES_PORT: '0', LOCAL_RESET: '' },
+    env: { ...process.env, LOCAL_DATA_DIR: dataDir, PORT: '0', SES_PORT: '0', LOCAL_RESET: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  children.add(child);
+  child.once('exit', () => children.delete(child));
   let output = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`main.ts did not start:\n${output}`)), 45_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /API on (http:\/\/\S+?) /.exec(output);
-      if (match?.[1]) {
-        clearTimeout(timer);
-        resolve(match[1]);
-      }
+  const collect = (chunk: Buffer) => {
+    output += chunk.toString();
+  };
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
+  return { child, output: () => output };
+}
+
+async function start(dataDir: string, args: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<Started> {
+  const { child, output } = spawnMain(dataDir, args, env);
+  const urls = await new Promise<{ url: string; sesUrl: string }>((resolve, reject) => {
+    const onData = () => {
+      const url = /API on (http:\/\/\S+?) /.exec(output())?.[1];
+      const sesUrl = /SES inbox at (http:\/\/\S+?)\. /.exec(output())?.[1];
+      if (url && sesUrl) resolve({ url, sesUrl });
     };
     child.stdout?.on('data', onData);
     child.stderr?.on('data', onData);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`main.ts exited with ${code}:\n${output}`));
-    });
+    child.once('exit', (code) => reject(new Error(`main.ts exited with ${code}:\n${output()}`)));
   });
-  return { child, url, output: () => output };
+  return { child, ...urls, output };
+}
+
+/** Runs main.ts expecting it to refuse to start: its exit code and what it printed. */
+async function startRefused(
+  dataDir: string,
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number | null; output: string }> {
+  const { child, output } = spawnMain(dataDir, [], env);
+  const [code] = (await once(child, 'exit')) as [number | null];
+  return { code, output: output() };
 }
 
 /** The java processes whose parent is `pid` (Linux /proc). */
@@ -105,6 +127,12 @@ describe('npm start (infra/local/main.ts)', () => {
   beforeAll(() => {
     dataDir = mkdtempSync(join(tmpdir(), 'cpor-main-'));
   });
+  afterEach(() => {
+    for (const child of children) {
+      for (const pid of javaChildren(child.pid as number)) process.kill(pid, 'SIGKILL');
+      child.kill('SIGKILL');
+    }
+  });
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
   it('serves health, tokens and claims, and stops on SIGTERM with exit 0 and no java left', async () => {
@@ -144,7 +172,7 @@ describe('npm start (infra/local/main.ts)', () => {
       expect(java).toHaveLength(1);
       for (const pid of java) expect(alive(pid)).toBe(false);
     }
-  }, 60_000);
+  }, 180_000);
 
   it('keeps claims, the signing key and the cursor secret in the data folder; SIGINT stops it too', async () => {
     const started = await start(dataDir);
@@ -164,7 +192,7 @@ describe('npm start (infra/local/main.ts)', () => {
       expect(code).toBe(0);
       for (const pid of java) expect(alive(pid)).toBe(false);
     }
-  }, 60_000);
+  }, 180_000);
 
   it('starts empty with --fresh: old tokens no longer verify and old claims are gone', async () => {
     const started = await start(dataDir, ['--fresh']);
@@ -186,5 +214,71 @@ describe('npm start (infra/local/main.ts)', () => {
     } finally {
       expect((await stopWith(started, 'SIGTERM')).code).toBe(0);
     }
-  }, 60_000);
+  }, 180_000);
+
+  it('refuses a second npm start on the same data folder, naming the running one', async () => {
+    const first = await start(dataDir);
+    try {
+      const second = await startRefused(dataDir);
+      expect(second.code).toBe(1);
+      expect(second.output).toContain(`is in use by another npm start (pid ${first.child.pid})`);
+      expect((await fetch(`${first.url}/health`)).status).toBe(200);
+    } finally {
+      expect((await stopWith(first, 'SIGTERM')).code).toBe(0);
+    }
+  }, 180_000);
+
+  it('after a kill -9: takes the stale lock over, stops the orphaned java and keeps the SES inbox', async () => {
+    const crashed = await start(dataDir);
+    const ses = new SESClient({
+      endpoint: crashed.sesUrl,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+    await ses.send(
+      new SendEmailCommand({
+        Source: 'no-reply@cpor-claims.local',
+        Destination: { ToAddresses: ['chris@contoso.com'] },
+        Message: { Subject: { Data: 'Sent before the crash' }, Body: { Text: { Data: 'kept' } } },
+      }),
+    );
+    ses.destroy();
+    const { java } = await stopWith(crashed, 'SIGKILL');
+    expect(java).toHaveLength(1);
+    const orphan = java[0] as number;
+    // The premise: node died without a chance to stop its java.
+    expect(alive(orphan)).toBe(true);
+    try {
+      const restarted = await start(dataDir);
+      try {
+        expect(alive(orphan)).toBe(false);
+        const store = (await (await fetch(`${restarted.sesUrl}/store`)).json()) as {
+          emails: { subject: string }[];
+        };
+        expect(store.emails.map((e) => e.subject)).toContain('Sent before the crash');
+        expect((await fetch(`${restarted.url}/health`)).status).toBe(200);
+      } finally {
+        expect((await stopWith(restarted, 'SIGTERM')).code).toBe(0);
+      }
+    } finally {
+      if (alive(orphan)) process.kill(orphan, 'SIGKILL');
+    }
+  }, 240_000);
+
+  it('says clearly that SES_PORT is busy, instead of crashing', async () => {
+    const squatter = createServer();
+    squatter.listen(0, '127.0.0.1');
+    await once(squatter, 'listening');
+    const { port } = squatter.address() as { port: number };
+    try {
+      const refused = await startRefused(dataDir, { SES_PORT: String(port) });
+      expect(refused.code).toBe(1);
+      expect(refused.output).toContain(
+        `SES_PORT ${port}: cannot listen on 127.0.0.1:${port}, the port is already in use`,
+      );
+      expect(refused.output).not.toMatch(/TypeError|at .*\.ts:\d+/);
+    } finally {
+      squatter.close();
+    }
+  }, 180_000);
 });
