@@ -64,7 +64,7 @@ export class UploadVerifier extends Construct {
       description:
         'CPOR claims: verifies PoE uploads (size, type from the bytes, malware scan) and promotes them',
       logRetention: props.logRetention,
-      // Copying a 25 MB upload within the bucket takes about a second; DynamoDB and S3 retries more.
+      // Reading a 25 MB upload and writing its checked bytes back takes about a second; DynamoDB and S3 retries more.
       timeout: Duration.seconds(60),
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       deadLetterQueue: this.deadLetterQueue,
