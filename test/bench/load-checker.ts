@@ -100,12 +100,17 @@ export async function readClaims(
     items.push(...((page.Items ?? []) as typeof items));
     start = page.LastEvaluatedKey;
   } while (start);
-  return pool(items, 8, async (item) => ({
-    claim: item.data,
-    head: { seq: item.historySeq, hash: item.historyHash },
-    history: await claims.history(item.data.id),
-    documents: await documents.list(item.data.id),
-  }));
+  return pool(items, 8, async (item) => {
+    let record = { claim: item.data, head: { seq: item.historySeq, hash: item.historyHash } };
+    let history = await claims.history(item.data.id);
+    // The scan read the claim earlier: a write since then (a late timer, a relay) would show as
+    // a head that misses events, so a mismatch is read again, claim and history together.
+    if (record.head.seq !== history.length) {
+      record = (await claims.get(item.data.id)) ?? record;
+      history = await claims.history(item.data.id);
+    }
+    return { ...record, history, documents: await documents.list(item.data.id) };
+  });
 }
 
 /** SLA deadlines only flag a breach; the others end someone's right to act when they pass. */

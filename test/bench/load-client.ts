@@ -93,29 +93,42 @@ export function retryingClient(options: RetryingClientOptions) {
       route: string,
       method: string,
       path: string,
-      init: { token?: string; body?: unknown; idempotencyKey?: string; retryOn?: number[] } = {},
+      init: {
+        token?: string;
+        body?: unknown;
+        idempotencyKey?: string;
+        retryOn?: number[];
+        /** One attempt's time limit, when a request may take long (e.g. a clock move firing timers). */
+        attemptTimeoutMs?: number;
+        /** Instead of the client's `giveUpMs`. */
+        giveUpMs?: number;
+      } = {},
     ): Promise<Answer> {
       const headers: Record<string, string> = {};
       if (init.body !== undefined) headers['content-type'] = 'application/json';
       if (init.token !== undefined) headers.authorization = `Bearer ${init.token}`;
       if (init.idempotencyKey !== undefined) headers['idempotency-key'] = init.idempotencyKey;
-      const { value, retries } = await withRetries(route, async () => {
-        const response = await fetch(`${options.baseUrl()}${path}`, {
-          method,
-          headers,
-          signal: AbortSignal.timeout(options.attemptTimeoutMs),
-          ...(init.body !== undefined && { body: JSON.stringify(init.body) }),
-        });
-        const text = await response.text();
-        let json: unknown;
-        if (/json/.test(response.headers.get('content-type') ?? '') && text) json = JSON.parse(text);
-        const inProgress = response.status === 409 && response.headers.has('retry-after');
-        return {
-          value: { status: response.status, json, text },
-          status: response.status,
-          retryable: response.status >= 500 || inProgress || (init.retryOn ?? []).includes(response.status),
-        };
-      });
+      const { value, retries } = await withRetries(
+        route,
+        async () => {
+          const response = await fetch(`${options.baseUrl()}${path}`, {
+            method,
+            headers,
+            signal: AbortSignal.timeout(init.attemptTimeoutMs ?? options.attemptTimeoutMs),
+            ...(init.body !== undefined && { body: JSON.stringify(init.body) }),
+          });
+          const text = await response.text();
+          let json: unknown;
+          if (/json/.test(response.headers.get('content-type') ?? '') && text) json = JSON.parse(text);
+          const inProgress = response.status === 409 && response.headers.has('retry-after');
+          return {
+            value: { status: response.status, json, text },
+            status: response.status,
+            retryable: response.status >= 500 || inProgress || (init.retryOn ?? []).includes(response.status),
+          };
+        },
+        init.giveUpMs,
+      );
       return { ...value, retries };
     },
 

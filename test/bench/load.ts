@@ -64,6 +64,8 @@ const PROGRESS_EVERY = Math.max(10, Math.round(CLAIMS / 40));
 const FINAL_ADVANCE_DAYS = 45;
 /** `/_local/*` lifecycle routes answer 404 until the runtime is up, after `/health` is. */
 const NOT_READY = [404];
+/** One settle (relay, timers, inbox stable) never takes longer than this. */
+const SETTLE_MAX_MS = 10 * 60_000;
 
 const started = performance.now();
 const elapsedSeconds = () => (performance.now() - started) / 1000;
@@ -232,11 +234,14 @@ try {
   const settle = async (rounds: number) => {
     const settleFrom = Math.floor(Date.now() / 1000) - 1;
     let previous = -1;
-    for (let round = 0, stable = 0; round < rounds && stable < 2; round++) {
+    const until = Date.now() + SETTLE_MAX_MS;
+    for (let round = 0, stable = 0; round < rounds && stable < 2 && Date.now() < until; round++) {
       try {
         const answer = await impatient.send('POST /_local/clock', 'POST', '/_local/clock', {
           body: { advanceHours: 0.001 },
           retryOn: NOT_READY,
+          attemptTimeoutMs: 5 * 60_000,
+          giveUpMs: 45_000,
         });
         if (answer.status !== 200) log(`settle: ${answer.status} ${answer.text.slice(0, 200)}`);
       } catch (error) {
@@ -279,6 +284,9 @@ try {
     await impatient.send('POST /_local/clock', 'POST', '/_local/clock', {
       body: { advanceDays: FINAL_ADVANCE_DAYS },
       retryOn: NOT_READY,
+      // It fires every timer of the run: one long attempt, since a retry would move it again.
+      attemptTimeoutMs: 30 * 60_000,
+      giveUpMs: 45_000,
     });
   } catch (error) {
     if (!(error instanceof GaveUpError)) throw error;
