@@ -63,16 +63,7 @@ export function chaosController(options: {
   const restart = async (cause: KillRecord['cause'], killedAt: number) => {
     const atJourney = options.journeysStarted();
     const { orphansKilled } = await stack.kill();
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await stack.start();
-        break;
-      } catch (error) {
-        options.log(`restart attempt ${attempt} failed: ${(error as Error).message.slice(0, 500)}`);
-        if (attempt >= 3) throw error;
-        await stack.kill();
-      }
-    }
+    await startWithRetries(stack, options.log);
     const record = {
       atSeconds: Math.round(killedAt / 100) / 10,
       atJourney,
@@ -112,4 +103,21 @@ export function chaosController(options: {
       }
     },
   };
+}
+
+/**
+ * Starts the stack, again up to twice when a start fails (on a busy machine DynamoDB Local
+ * may miss its 30 s start timeout).
+ */
+export async function startWithRetries(stack: StackProcess, log: (message: string) => void): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await stack.start();
+      return;
+    } catch (error) {
+      log(`start attempt ${attempt} failed: ${(error as Error).message.slice(0, 500)}`);
+      if (attempt >= 3) throw error;
+      await stack.kill();
+    }
+  }
 }

@@ -21,7 +21,7 @@ import { parseArgs } from 'node:util';
 import { createDocumentClient } from '../../functions/wiring.js';
 import { createLocalDynamoDbClient, findFreePort } from '../../infra/local/dynamodb-local.js';
 import { LOCAL_TABLE_NAME } from '../../infra/local/local-cloud.js';
-import { chaosController, seededRandom } from './load-chaos.js';
+import { chaosController, seededRandom, startWithRetries } from './load-chaos.js';
 import {
   checkClaims,
   checkDeadlines,
@@ -102,7 +102,7 @@ process.on('SIGINT', () => {
 let exitCode = 1;
 try {
   log(`seed ${SEED}: ${CLAIMS} journeys, ${KILLS} kills, ${CONCURRENCY} concurrent; data in ${dataRoot}`);
-  await stack.start();
+  await startWithRetries(stack, log);
   const token = async (body: unknown) => {
     const answer = await client.send('POST /_local/token', 'POST', '/_local/token', { body });
     if (answer.status !== 200) throw new Error(`token: ${answer.status} ${answer.text}`);
@@ -230,7 +230,7 @@ try {
 
   // The final restart: the checker reads what survived, as after any crash.
   await stack.kill();
-  await stack.start();
+  await startWithRetries(stack, log);
   const settle = async (rounds: number) => {
     const settleFrom = Math.floor(Date.now() / 1000) - 1;
     let previous = -1;
