@@ -45,7 +45,8 @@ export interface Journey {
   ackedComments: string[];
   /** Declared documents and whether S3 accepted their bytes (204). */
   uploads: { documentId: string; accepted: boolean }[];
-  outcome: 'running' | 'done' | 'overtaken' | 'failed';
+  /** `notStarted` when the run's time was up before its turn. */
+  outcome: 'notStarted' | 'running' | 'done' | 'overtaken' | 'failed';
   failure?: string;
   /** What the client had to work around (e.g. a 409 on a comment). */
   notes: string[];
@@ -76,6 +77,7 @@ const MAX_DOCUMENTS = 3;
 const COMMENT_ATTEMPTS = 3;
 
 export async function runJourney(journey: Journey, ctx: JourneyContext): Promise<void> {
+  journey.outcome = 'running';
   try {
     await drive(journey, ctx);
     journey.outcome = 'done';

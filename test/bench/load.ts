@@ -125,7 +125,7 @@ try {
     ackedVersions: [],
     ackedComments: [],
     uploads: [],
-    outcome: 'running',
+    outcome: 'notStarted',
     notes: [],
   }));
   let startedJourneys = 0;
@@ -328,7 +328,13 @@ try {
       const by = (o: Journey['outcome']) => of.filter((j) => j.outcome === o).length;
       return [
         plan,
-        { journeys: of.length, done: by('done'), overtaken: by('overtaken'), failed: by('failed') },
+        {
+          journeys: of.length,
+          done: by('done'),
+          overtaken: by('overtaken'),
+          failed: by('failed'),
+          notStarted: by('notStarted'),
+        },
       ];
     }),
   );
