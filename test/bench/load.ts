@@ -1,311 +1,431 @@
 /**
- * `npm run bench:load`: many partners create, edit (two racing edits per claim), submit and get
- * reviewed concurrently against the local stack with the lifecycle runtime on, until
- * LOAD_CLAIMS claims (default 2,000) are through or LOAD_SECONDS (default 300) have passed.
- * Then an invariant checker reads everything back:
- *   - no lost update: each claim's version is the highest acknowledged one, every acknowledged
- *     write has its history event, and the name is the one of the last acknowledged edit;
- *   - the status equals the replay of the history (toStatus of the last status-changing event);
- *   - every history chain verifies (`verifyHistoryChain` on the stored events, and the API's
- *     `verification`);
- *   - every expected email exists exactly once (SES `GET /store`) and every live deadline has
- *     exactly one pending timer (`lifecycle.timers.pending()`).
- * Prints throughput and p50/p99 per route; writes the `load` key of `bench-results.json`.
+ * `npm run bench:load`: claims through their lifecycles against `npm start` in its own process
+ * group, `kill -9`-ed and restarted at seeded random moments, then an invariant checker on the
+ * data after a final kill and restart. Parameters (flag or environment variable):
+ *
+ *   --claims  LOAD_CLAIMS       journeys, one claim each (default 10000)
+ *   --kills   LOAD_KILLS        kill -9 + restart during the run (default 3)
+ *   --seed    LOAD_SEED         PRNG seed for kill moments and the journey mix (default 1)
+ *   --concurrency LOAD_CONCURRENCY  journeys in flight (default 16)
+ *   LOAD_CLOCK_EVERY_S  the clock driver moves the virtual clock one day this often (default 10)
+ *   LOAD_MAX_MINUTES    no journey starts after this (default 120); every request and wait is
+ *                       bounded too, so the run always ends by itself
+ *
+ * Prints the figures and every invariant's count; writes the `load` key of bench-results.json;
+ * exits 1 on any violation. The data folder (with each start's log) is kept when the run fails.
  */
-import { randomUUID } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { DynamoDbClaimStore } from '../../functions/adapters/dynamodb-claim-store.js';
-import { ManualClock } from '../../functions/domain/clock.js';
-import { type HistoryEvent, verifyHistoryChain } from '../../functions/domain/history.js';
+import { parseArgs } from 'node:util';
 import { createDocumentClient } from '../../functions/wiring.js';
-import { createLocalDynamoDbClient, startDynamoDbLocal } from '../../infra/local/dynamodb-local.js';
-import { startLocalCloud } from '../../infra/local/local-cloud.js';
-import { seedAvailableDocument } from '../support/documents.js';
-import { draft, httpClient, percentile, pool, printTable, round, tokenOf } from './support.js';
+import { createLocalDynamoDbClient, findFreePort } from '../../infra/local/dynamodb-local.js';
+import { LOCAL_TABLE_NAME } from '../../infra/local/local-cloud.js';
+import { chaosController, seededRandom, startWithRetries } from './load-chaos.js';
+import {
+  checkClaims,
+  checkDeadlines,
+  INVARIANTS,
+  type InboxEmail,
+  type Invariant,
+  readClaims,
+  type TimerItem,
+  Violations,
+} from './load-checker.js';
+import { GaveUpError, newStats, retryingClient } from './load-client.js';
+import { type Journey, PLANS, pickPlan, runJourney } from './load-journey.js';
+import { sleep, stackProcess } from './load-stack.js';
+import { percentile, printTable, round, writeBenchResult } from './support.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const TARGET_CLAIMS = Number(process.env.LOAD_CLAIMS ?? 2000);
-const MAX_SECONDS = Number(process.env.LOAD_SECONDS ?? 300);
-const CONCURRENCY = Number(process.env.LOAD_CONCURRENCY ?? 16);
+const { values: flags } = parseArgs({
+  options: {
+    claims: { type: 'string' },
+    kills: { type: 'string' },
+    seed: { type: 'string' },
+    concurrency: { type: 'string' },
+  },
+  strict: true,
+});
+const param = (flag: string | undefined, env: string, fallback: number) => {
+  const value = Number(flag ?? process.env[env] ?? fallback);
+  if (!Number.isInteger(value) || value < 0) throw new Error(`${env} must be a whole number, got ${value}`);
+  return value;
+};
+const CLAIMS = param(flags.claims, 'LOAD_CLAIMS', 10_000);
+const KILLS = param(flags.kills, 'LOAD_KILLS', 3);
+const SEED = param(flags.seed, 'LOAD_SEED', 1);
+const CONCURRENCY = param(flags.concurrency, 'LOAD_CONCURRENCY', 16);
+const CLOCK_EVERY_S = param(undefined, 'LOAD_CLOCK_EVERY_S', 10);
+const MAX_MINUTES = param(undefined, 'LOAD_MAX_MINUTES', 120);
 const PARTNERS = 25;
-const DECISIONS = ['approve', 'reject', 'request-info'] as const;
-const EMAIL_OF = {
-  approve: 'claimed an association',
-  reject: 'rejected',
-  'request-info': 'More information',
-} as const;
-
-interface Tracked {
-  index: number;
-  tag: string;
-  id: string;
-  partner: string;
-  decision: (typeof DECISIONS)[number];
-  /** Versions of every 2xx write. */
-  acked: number[];
-  /** Name of each acknowledged edit, by the version it produced. */
-  edits: Map<number, string>;
-  done: boolean;
-}
+const PROGRESS_EVERY = Math.max(10, Math.round(CLAIMS / 40));
+/** After the run: one move past every consent (7 d), dispute (30 d) and response window. */
+const FINAL_ADVANCE_DAYS = 45;
+/** `/_local/*` lifecycle routes answer 404 until the runtime is up, after `/health` is. */
+const NOT_READY = [404];
+/** One settle (relay, timers, inbox stable) never takes longer than this. */
+const SETTLE_MAX_MS = 10 * 60_000;
 
 const started = performance.now();
-const log = (message: string) =>
-  console.error(`[load ${((performance.now() - started) / 1000).toFixed(0)}s] ${message}`);
-const latencies = new Map<string, number[]>();
-const statuses = new Map<string, Map<number, number>>();
-const dynamoDb = await startDynamoDbLocal();
-const raw = createLocalDynamoDbClient(dynamoDb.endpoint);
-const clock = new ManualClock(new Date());
-const tableName = 'load-claims';
-const cloud = await startLocalCloud({
-  dynamoDbEndpoint: dynamoDb.endpoint,
-  tableName,
-  clock,
-  lifecycle: true,
+const elapsedSeconds = () => (performance.now() - started) / 1000;
+const log = (message: string) => console.error(`[load ${elapsedSeconds().toFixed(0)}s] ${message}`);
+
+const dataRoot = mkdtempSync(join(tmpdir(), 'cpor-load-'));
+const stack = stackProcess({
+  root: ROOT,
+  dataDir: join(dataRoot, 'data'),
+  port: await findFreePort(),
+  sesPort: await findFreePort(),
+  logDir: dataRoot,
+  log,
+  startTimeoutMs: 180_000,
 });
-let exitCode = 0;
+const stats = newStats();
+const client = retryingClient({
+  baseUrl: () => stack.endpoints().url,
+  stats,
+  giveUpMs: 180_000,
+  attemptTimeoutMs: 30_000,
+});
+/** For the harness's own calls (clock, settle): a failure is reported, not waited out. */
+const impatient = retryingClient({
+  baseUrl: () => stack.endpoints().url,
+  stats: newStats(),
+  giveUpMs: 45_000,
+  attemptTimeoutMs: 30_000,
+});
+process.on('SIGINT', () => {
+  void stack.kill().finally(() => process.exit(130));
+});
+
+let exitCode = 1;
 try {
-  const lifecycle = cloud.lifecycle;
-  if (!lifecycle) throw new Error('No lifecycle runtime.');
-  const http = httpClient(cloud.url);
-  const request = async (route: string, method: string, path: string, token: string, body?: unknown) => {
-    const r = await http(method, path, { token, ...(body !== undefined && { body }) });
-    const list = latencies.get(route) ?? [];
-    list.push(r.ms);
-    latencies.set(route, list);
-    const byStatus = statuses.get(route) ?? new Map<number, number>();
-    byStatus.set(r.status, (byStatus.get(r.status) ?? 0) + 1);
-    statuses.set(route, byStatus);
-    return r;
+  log(`seed ${SEED}: ${CLAIMS} journeys, ${KILLS} kills, ${CONCURRENCY} concurrent; data in ${dataRoot}`);
+  await startWithRetries(stack, log);
+  const token = async (body: unknown) => {
+    const answer = await client.send('POST /_local/token', 'POST', '/_local/token', { body });
+    if (answer.status !== 200) throw new Error(`token: ${answer.status} ${answer.text}`);
+    return (answer.json as { token: string }).token;
   };
-  const partners = await Promise.all(
+  const partnerTokens = await Promise.all(
     Array.from({ length: PARTNERS }, (_, p) =>
-      tokenOf(http, { sub: `user-${p}`, partnerId: `load-partner-${p}`, roles: ['Partner.GlobalAdmin'] }),
+      token({ sub: `user-${p}`, partnerId: `load-partner-${p}`, roles: ['Partner.GlobalAdmin'] }),
     ),
   );
-  const reviewers = await Promise.all(
-    ['rita', 'ray'].map((sub) => tokenOf(http, { sub, roles: ['Reviewer'] })),
-  );
-  const seeder = { table: { client: raw, tableName }, clock };
+  const reviewerTokens = await Promise.all(['rita', 'ray'].map((sub) => token({ sub, roles: ['Reviewer'] })));
 
-  const claims: Tracked[] = [];
-  let next = 0;
-  const deadline = started + MAX_SECONDS * 1000;
-  const runStarted = performance.now();
-  const lifecycleOf = async (index: number) => {
-    const tag = `lt${String(index).padStart(6, '0')}`;
-    const partner = partners[index % PARTNERS] as string;
-    const reviewer = reviewers[index % reviewers.length] as string;
-    const decision = DECISIONS[index % DECISIONS.length] as (typeof DECISIONS)[number];
-    const created = await request('POST /v1/claims', 'POST', '/v1/claims', partner, draft(tag, randomUUID()));
-    if (created.status !== 201) throw new Error(`create: ${created.status} ${created.text}`);
-    const claim = created.json as { id: string; version: number };
-    const tracked: Tracked = {
-      index,
-      tag,
-      id: claim.id,
-      partner,
-      decision,
-      acked: [claim.version],
-      edits: new Map(),
-      done: false,
-    };
-    claims.push(tracked);
-    const path = `/v1/claims/${claim.id}`;
-    // Two edits race without If-Match: one wins, the other is a 409 (or both land in turn).
-    const names = ['A', 'B'].map((s) => `Rollout ${tag} ${s}`);
-    const edits = await Promise.all(
-      names.map((name) => request('PATCH /v1/claims/{id}', 'PATCH', path, partner, { name })),
-    );
-    for (const [i, edit] of edits.entries()) {
-      if (edit.status === 200) {
-        const v = (edit.json as { version: number }).version;
-        tracked.acked.push(v);
-        tracked.edits.set(v, names[i] as string);
-      } else if (edit.status !== 409) throw new Error(`edit: ${edit.status} ${edit.text}`);
+  const random = seededRandom(SEED);
+  const journeys: Journey[] = Array.from({ length: CLAIMS }, (_, index) => ({
+    index,
+    tag: `lt${String(index).padStart(6, '0')}`,
+    plan: pickPlan(random),
+    disputeOutcome: random() < 0.5 ? 'overturned' : 'upheld',
+    partner: index % PARTNERS,
+    ackedVersions: [],
+    ackedComments: [],
+    uploads: [],
+    outcome: 'notStarted',
+    notes: [],
+  }));
+  let startedJourneys = 0;
+  const loadStarted = performance.now();
+  const deadline = started + MAX_MINUTES * 60_000;
+  const chaos = chaosController({
+    stack,
+    random,
+    kills: KILLS,
+    progress: () =>
+      Math.max(startedJourneys / CLAIMS, (performance.now() - loadStarted) / (deadline - loadStarted)),
+    journeysStarted: () => startedJourneys,
+    elapsedSeconds,
+    log,
+  });
+  log(
+    `kill points (share of the run): ${chaos
+      .plan()
+      .map((p) => p.toFixed(2))
+      .join(', ')}`,
+  );
+  let aborted: Error | undefined;
+  // A stack that cannot be restarted ends the run: no journey starts after that.
+  const chaosRun = chaos.run().catch((error: unknown) => {
+    aborted = error as Error;
+    log(`aborting: the stack could not be restarted: ${aborted.message.slice(0, 500)}`);
+  });
+
+  // Background: the clock driver (timers fall due during the run) and the inbox watcher.
+  let driving = true;
+  let watching = true;
+  const clock = { advances: 0, failures: 0, timersFired: 0 };
+  const clockDriver = (async () => {
+    while (driving) {
+      for (let waited = 0; driving && waited < CLOCK_EVERY_S * 1000; waited += 200) await sleep(200);
+      if (!driving) return;
+      try {
+        const answer = await impatient.send('POST /_local/clock', 'POST', '/_local/clock', {
+          body: { advanceDays: 1 },
+          retryOn: NOT_READY,
+        });
+        if (answer.status === 200) {
+          clock.advances++;
+          clock.timersFired += (answer.json as { timersFired?: number }).timersFired ?? 0;
+        } else {
+          clock.failures++;
+          log(`clock advance: ${answer.status} ${answer.text.slice(0, 200)}`);
+        }
+      } catch (error) {
+        clock.failures++;
+        log(`clock advance: ${(error as Error).message}`);
+      }
     }
-    const read = await request('GET /v1/claims/{id}', 'GET', path, partner);
-    if (read.status !== 200) throw new Error(`get: ${read.status}`);
-    await seedAvailableDocument(seeder, claim.id);
-    const step = async (route: string, action: string, token: string, body: unknown) => {
-      const r = await request(route, 'POST', `${path}/${action}`, token, body);
-      if (r.status !== 200) throw new Error(`${action}: ${r.status} ${r.text}`);
-      tracked.acked.push((r.json as { version: number }).version);
-    };
-    await step('POST …/submit', 'submit', partner, {});
-    await step('POST …/start-review', 'start-review', reviewer, {});
-    if (decision === 'approve')
-      await step('POST …/approve', 'approve', reviewer, { comment: 'Convincing PoE.' });
-    else if (decision === 'reject')
-      await step('POST …/reject', 'reject', reviewer, {
-        reason: 'insufficientPoe',
-        comment: 'No product shown.',
-      });
-    else
-      await step('POST …/request-info', 'request-info', reviewer, {
-        reasons: ['missingOrOldDates'],
-        comment: 'The PoE has no dates.',
-      });
-    tracked.done = true;
+  })();
+  const inbox = new Map<string, InboxEmail>();
+  const readInbox = async (since?: number) => {
+    const query = since === undefined ? '' : `?since=${since}`;
+    const response = await fetch(`${stack.endpoints().sesUrl}/store${query}`, {
+      signal: AbortSignal.timeout(30_000),
+    });
+    return ((await response.json()) as { emails: (InboxEmail & { at: number })[] }).emails;
   };
-  const failures: string[] = [];
+  let inboxSince = 0;
+  const inboxWatcher = (async () => {
+    for (let last = false; !last; ) {
+      last = !watching; // one more read after the watch ends
+      try {
+        for (const email of await readInbox(inboxSince)) {
+          inbox.set(email.messageId, { messageId: email.messageId, subject: email.subject });
+          inboxSince = Math.max(inboxSince, email.at - 2);
+        }
+      } catch {
+        // the stack is down; the next round reads again
+      }
+      await sleep(1000);
+    }
+  })();
+
+  let nextJourney = 0;
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
-      for (;;) {
-        if (next >= TARGET_CLAIMS || performance.now() > deadline) return;
-        const index = next++;
-        try {
-          await lifecycleOf(index);
-        } catch (error) {
-          failures.push(`claim ${index}: ${(error as Error).message}`);
-        }
-        if (index % 250 === 0) log(`${index} claims started`);
+      while (nextJourney < journeys.length && performance.now() < deadline && !aborted) {
+        const journey = journeys[nextJourney++] as Journey;
+        startedJourneys++;
+        await runJourney(journey, {
+          client,
+          runId: `s${SEED}`,
+          partnerTokens,
+          reviewerTokens,
+          verifyTimeoutMs: 60_000,
+          uploadGiveUpMs: 60_000,
+        });
+        if (startedJourneys % PROGRESS_EVERY === 0) log(`${startedJourneys} journeys started`);
       }
     }),
   );
-  const loadSeconds = (performance.now() - runStarted) / 1000;
-  const requests = [...latencies.values()].reduce((s, l) => s + l.length, 0);
-  log(`${claims.length} claims in ${loadSeconds.toFixed(1)} s; settling the lifecycle (relay, emails)`);
+  const loadSeconds = (performance.now() - loadStarted) / 1000;
+  chaos.stop();
+  await chaosRun;
+  driving = false;
+  await clockDriver;
+  if (aborted) throw aborted;
+  const settle = async (rounds: number) => {
+    const settleFrom = Math.floor(Date.now() / 1000) - 1;
+    let previous = -1;
+    const until = Date.now() + SETTLE_MAX_MS;
+    for (let round = 0, stable = 0; round < rounds && stable < 2 && Date.now() < until; round++) {
+      try {
+        const answer = await impatient.send('POST /_local/clock', 'POST', '/_local/clock', {
+          body: { advanceHours: 0.001 },
+          retryOn: NOT_READY,
+          attemptTimeoutMs: 5 * 60_000,
+          giveUpMs: 45_000,
+        });
+        if (answer.status !== 200) log(`settle: ${answer.status} ${answer.text.slice(0, 200)}`);
+      } catch (error) {
+        log(`settle: ${(error as Error).message}`);
+      }
+      const count = await readInbox(settleFrom).then(
+        (emails) => emails.length,
+        () => -1,
+      );
+      stable = count === previous ? stable + 1 : 0;
+      previous = count;
+      await sleep(1000);
+    }
+  };
+  // Let the relay catch up while the inbox is watched: the inbox does not survive a restart
+  // today, so an email sent just before the final kill would otherwise go unseen.
+  log(`${startedJourneys} journeys in ${loadSeconds.toFixed(0)} s; settling before the final kill`);
+  await settle(30);
+  watching = false;
+  await inboxWatcher;
+  log('final kill -9 and restart');
+
+  // The final restart: the checker reads what survived, as after any crash.
+  await stack.kill();
+  await startWithRetries(stack, log);
   const settleStarted = performance.now();
-  // `settle()` drains a bounded number of stream pages per call; under this load the local
-  // poller lags, so settle until the inbox stops growing (bounded).
-  const inbox = async () =>
-    ((await (await fetch(`${lifecycle.ses.url}/store`)).json()) as { emails: { subject: string }[] }).emails;
-  let settleRounds = 0;
-  for (let previous = -1; settleRounds < 60; settleRounds++) {
-    await lifecycle.settle();
-    const count = (await inbox()).length;
-    if (count === previous) break;
-    previous = count;
+  await settle(30);
+  const docs = createDocumentClient(createLocalDynamoDbClient(stack.endpoints().dynamoDbEndpoint));
+  const timers = async () => {
+    const answer = await impatient.send('GET /_local/timers', 'GET', '/_local/timers', {
+      retryOn: NOT_READY,
+    });
+    if (answer.status !== 200) throw new Error(`GET /_local/timers: ${answer.status} ${answer.text}`);
+    return (answer.json as { items: TimerItem[] }).items;
+  };
+  const now = async () =>
+    new Date(
+      ((await impatient.send('GET /_local/clock', 'GET', '/_local/clock')).json as { now: string }).now,
+    );
+
+  log('checking deadlines and timers before the final clock move');
+  const violations = new Violations();
+  const before = new Violations();
+  const beforeSnapshots = await readClaims(docs, LOCAL_TABLE_NAME);
+  const beforeDeadlines = checkDeadlines(beforeSnapshots, await timers(), await now(), before);
+  for (const [kind, list] of before.byKind)
+    for (const detail of list) violations.add(kind, `[before the final clock move] ${detail}`);
+
+  log(`moving the clock ${FINAL_ADVANCE_DAYS} days: every open window ends`);
+  try {
+    await impatient.send('POST /_local/clock', 'POST', '/_local/clock', {
+      body: { advanceDays: FINAL_ADVANCE_DAYS },
+      retryOn: NOT_READY,
+      // It fires every timer of the run: one long attempt, since a retry would move it again.
+      attemptTimeoutMs: 30 * 60_000,
+      giveUpMs: 45_000,
+    });
+  } catch (error) {
+    if (!(error instanceof GaveUpError)) throw error;
+    log(`final clock move: ${error.message}`);
   }
+  await settle(30);
   const settleSeconds = (performance.now() - settleStarted) / 1000;
-  log(`settled in ${settleSeconds.toFixed(1)} s; checking invariants`);
 
-  // The invariant checker.
-  const store = new DynamoDbClaimStore(createDocumentClient(raw), tableName);
-  const emails = await inbox();
-  const emailsByTag = new Map<string, string[]>();
-  const stray: string[] = [];
-  for (const email of emails) {
-    const tag = /lt\d{6}/.exec(email.subject)?.[0];
-    if (!tag) stray.push(email.subject);
-    else emailsByTag.set(tag, [...(emailsByTag.get(tag) ?? []), email.subject]);
-  }
-  const timers = new Map<string, number>();
-  for (const t of lifecycle.timers.pending()) {
-    const key = `${t.claimId}|${t.deadline}|${t.dueAt}`;
-    timers.set(key, (timers.get(key) ?? 0) + 1);
-  }
-  const violations: string[] = [...failures, ...stray.map((s) => `email for no claim: ${s}`)];
-  const counts = { claims: 0, historyEvents: 0, emails: 0, liveDeadlines: 0, lostUpdates: 0 };
-  await pool(claims, 8, async (c) => {
-    counts.claims++;
-    const v = (m: string) => violations.push(`${c.tag} (${c.id}): ${m}`);
-    const record = await store.get(c.id);
-    if (!record) return v('claim missing');
-    const events: HistoryEvent[] = await store.history(c.id);
-    counts.historyEvents += events.length;
-    const claim = record.claim;
-    // No lost update.
-    const maxAcked = Math.max(...c.acked);
-    if (claim.version !== maxAcked) {
-      counts.lostUpdates++;
-      v(`version ${claim.version}, highest acknowledged ${maxAcked}`);
-    }
-    const versions = new Set(events.map((e) => e.version));
-    for (const a of c.acked) if (!versions.has(a)) v(`acknowledged version ${a} has no history event`);
-    const lastEdit = Math.max(...c.edits.keys());
-    if (c.edits.size === 0) v('no edit acknowledged');
-    else if (claim.name !== c.edits.get(lastEdit))
-      v(`name ${claim.name}, last acknowledged edit ${c.edits.get(lastEdit)}`);
-    // Status = replay of the history.
-    const replayed = events.filter((e) => e.toStatus !== undefined).at(-1)?.toStatus;
-    if (replayed !== claim.status) v(`status ${claim.status}, history replays to ${replayed}`);
-    // Chain verifies, in the store and as the API reports it.
-    const chain = verifyHistoryChain(events);
-    if (!chain.valid) v(`history chain broken at ${chain.seq}: ${chain.problem}`);
-    if (record.head.seq !== events.length) v(`head ${record.head.seq}, ${events.length} events`);
-    const api = await http('GET', `/v1/claims/${c.id}/history`, { token: reviewers[0] as string });
-    const verification = (api.json as { verification?: { valid: boolean } }).verification;
-    if (api.status !== 200 || verification?.valid !== true)
-      v(`API verification ${JSON.stringify(verification)}`);
-    // Emails and timers exactly once.
-    const got = emailsByTag.get(c.tag) ?? [];
-    counts.emails += got.length;
-    const expected = c.done ? 1 : 0;
-    if (got.length !== expected) v(`${got.length} emails, expected ${expected}: ${got.join(' | ')}`);
-    else if (expected === 1 && !got[0]?.includes(EMAIL_OF[c.decision]))
-      v(`email "${got[0]}" is not the ${c.decision} email`);
-    for (const [kind, dueAt] of Object.entries(claim.deadlines ?? {})) {
-      counts.liveDeadlines++;
-      const n = timers.get(`${c.id}|${kind}|${dueAt}`) ?? 0;
-      if (n !== 1) v(`${n} pending timers for ${kind} at ${dueAt}`);
-    }
-  });
+  log('checking every claim');
+  const finalInbox = await readInbox();
+  const inFinalInbox = new Set(finalInbox.map((e) => e.messageId));
+  const missingFromFinalInbox = [...inbox.keys()].filter((id) => !inFinalInbox.has(id)).length;
+  for (const email of finalInbox) inbox.set(email.messageId, email);
+  const snapshots = await readClaims(docs, LOCAL_TABLE_NAME);
+  const afterDeadlines = checkDeadlines(snapshots, await timers(), await now(), violations);
+  const checked = checkClaims(journeys, snapshots, [...inbox.values()], violations);
 
-  const routes = [...latencies.entries()].map(([route, ms]) => ({
+  // Figures.
+  const requests = [...stats.latencies.values()].reduce((sum, list) => sum + list.length, 0);
+  const routes = [...stats.latencies.entries()].map(([route, ms]) => ({
     route,
     requests: ms.length,
-    perSecond: round(ms.length / loadSeconds, 1),
     p50Ms: round(percentile(ms, 50)),
     p99Ms: round(percentile(ms, 99)),
-    statuses: Object.fromEntries(statuses.get(route) ?? []),
+    retries: stats.retries.get(route) ?? 0,
+    statuses: Object.fromEntries(stats.statuses.get(route) ?? []),
   }));
+  const outcomes = Object.fromEntries(
+    PLANS.map((plan) => {
+      const of = journeys.filter((j) => j.plan === plan);
+      const by = (o: Journey['outcome']) => of.filter((j) => j.outcome === o).length;
+      return [
+        plan,
+        {
+          journeys: of.length,
+          done: by('done'),
+          overtaken: by('overtaken'),
+          failed: by('failed'),
+          notStarted: by('notStarted'),
+        },
+      ];
+    }),
+  );
+  const notes: Record<string, number> = {};
+  for (const j of journeys)
+    for (const note of j.notes) {
+      const kind = note.replace(/\d+/g, 'N').replace(/: .*/, '');
+      notes[kind] = (notes[kind] ?? 0) + 1;
+    }
+  const counts = violations.counts();
   const summary = {
     generatedAt: new Date().toISOString(),
     cpus: availableParallelism(),
+    seed: SEED,
+    claims: CLAIMS,
+    journeysStarted: startedJourneys,
     concurrency: CONCURRENCY,
     partners: PARTNERS,
-    claims: claims.length,
-    completed: claims.filter((c) => c.done).length,
+    killsPlanned: KILLS,
+    kills: chaos.kills(),
+    unexpectedExits: stack.unexpectedExits().map(({ tail, ...exit }) => ({
+      ...exit,
+      lastOutput: tail.slice(-600),
+    })),
     loadSeconds: round(loadSeconds, 1),
-    claimsPerSecond: round(claims.length / loadSeconds, 1),
+    claimsPerSecond: round(startedJourneys / loadSeconds, 1),
     requestsPerSecond: round(requests / loadSeconds, 1),
     settleSeconds: round(settleSeconds, 1),
-    settleRounds,
-    violationKinds: kinds(violations),
+    runSeconds: round(elapsedSeconds(), 1),
+    clock,
+    outcomes,
+    notes,
     routes,
-    checked: counts,
-    emails: emails.length,
-    pendingTimers: lifecycle.timers.pending().length,
-    violations: violations.length,
-    firstViolations: violations.slice(0, 20),
+    checked: {
+      ...checked,
+      emailsSeenDuringRun: inbox.size,
+      emailsMissingFromFinalInbox: missingFromFinalInbox,
+      beforeFinalClockMove: beforeDeadlines,
+      afterFinalClockMove: afterDeadlines,
+    },
+    serviceErrors: errorLines(dataRoot),
+    invariants: counts,
+    violations: violations.total,
+    examples: violations.examples(),
   };
+
   printTable(
-    `Load: ${summary.claims} claims (${summary.completed} through review) by ${PARTNERS} partners, ${CONCURRENCY} concurrent, in ${summary.loadSeconds} s → ${summary.claimsPerSecond} claims/s, ${summary.requestsPerSecond} requests/s`,
-    ['route', 'requests', 'req/s', 'p50 ms', 'p99 ms', 'statuses'],
-    routes.map((r) => [r.route, r.requests, r.perSecond, r.p50Ms, r.p99Ms, JSON.stringify(r.statuses)]),
+    `Load: ${startedJourneys} journeys by ${PARTNERS} partners, ${CONCURRENCY} concurrent, ${chaos.kills().length} restarts, in ${summary.loadSeconds} s → ${summary.claimsPerSecond} claims/s, ${summary.requestsPerSecond} requests/s`,
+    ['route', 'requests', 'p50 ms', 'p99 ms', 'retries', 'statuses'],
+    routes.map((r) => [r.route, r.requests, r.p50Ms, r.p99Ms, r.retries, JSON.stringify(r.statuses)]),
   );
-  console.log(
-    `\nInvariants over ${counts.claims} claims, ${counts.historyEvents} history events, ${emails.length} emails, ${summary.pendingTimers} pending timers (${counts.liveDeadlines} live deadlines): ${violations.length} violations.`,
-  );
-  for (const [kind, n] of Object.entries(summary.violationKinds)) console.log(`  ${n} × ${kind}`);
-  for (const line of summary.firstViolations) console.log(`  ${line}`);
-  const file = join(ROOT, 'bench-results.json');
-  const existing = existsSync(file)
-    ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>)
-    : {};
-  writeFileSync(file, `${JSON.stringify({ ...existing, load: summary }, null, 2)}\n`);
+  console.log(`\nKills: ${JSON.stringify(summary.kills)}`);
+  console.log(`Unexpected exits: ${summary.unexpectedExits.length}; clock: ${JSON.stringify(clock)}`);
+  console.log(`Outcomes by plan: ${JSON.stringify(outcomes)}`);
+  console.log(`Client workarounds: ${JSON.stringify(notes)}`);
+  console.log(`Checked: ${JSON.stringify(summary.checked)}`);
+  console.log(`Service ERROR log lines: ${JSON.stringify(summary.serviceErrors)}`);
+  console.log(`\nInvariants (${violations.total} violations):`);
+  for (const kind of Object.keys(INVARIANTS) as Invariant[]) {
+    console.log(`  ${String(counts[kind]).padStart(6)}  ${kind}: ${INVARIANTS[kind]}`);
+    for (const example of summary.examples[kind] ?? []) console.log(`            e.g. ${example}`);
+  }
+  writeBenchResult(ROOT, 'load', summary);
   console.log('Wrote the `load` key of bench-results.json.');
-  if (violations.length > 0 || claims.length < Math.min(TARGET_CLAIMS, 2000)) exitCode = 1;
+  const enoughKills = chaos.kills().filter((k) => k.cause === 'kill').length >= KILLS;
+  if (!enoughKills) console.log(`Only ${chaos.kills().length} of ${KILLS} planned kills happened.`);
+  exitCode = violations.total === 0 && enoughKills && startedJourneys === CLAIMS ? 0 : 1;
+} catch (error) {
+  console.error('The load run failed:', error);
 } finally {
-  await cloud.stop().catch(() => {});
-  raw.destroy();
-  await dynamoDb.stop();
+  await stack.stop().catch(() => {});
+  if (exitCode === 0) rmSync(dataRoot, { recursive: true, force: true });
+  else console.error(`Kept the data folder and the stack logs in ${dataRoot}.`);
 }
 process.exit(exitCode);
 
-/** Violations grouped by their message with ids, tags and numbers blanked. */
-function kinds(violations: string[]): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const v of violations) {
-    const kind = v
-      .replace(/^lt\d{6} \([^)]*\): /, '')
-      .replace(/lt\d{6}/g, '<tag>')
-      .replace(/\d[\d:.TZ-]*/g, 'N');
-    out[kind] = (out[kind] ?? 0) + 1;
+/** ERROR lines in the stack's logs, counted by message (e.g. a poller that keeps failing). */
+function errorLines(folder: string): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const file of readdirSync(folder).filter((f) => /^stack-\d+\.log$/.test(f))) {
+    for (const line of readFileSync(join(folder, file), 'utf8').split('\n')) {
+      if (!line.includes('"level":"ERROR"')) continue;
+      let key = line.slice(0, 80);
+      try {
+        const parsed = JSON.parse(line) as { message?: string; error?: { name?: string } };
+        key = `${parsed.message}${parsed.error?.name ? ` (${parsed.error.name})` : ''}`;
+      } catch {
+        // not JSON: counted by its start
+      }
+      counts[key] = (counts[key] ?? 0) + 1;
+    }
   }
-  return out;
+  return counts;
 }

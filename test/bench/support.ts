@@ -3,6 +3,8 @@
  * counts every request (and asks for its consumed capacity), a small HTTP client for the local
  * API, latency percentiles and the draft claim the runs create. Plain Node: no vitest here.
  */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createLocalDynamoDbClient } from '../../infra/local/dynamodb-local.js';
 
@@ -185,4 +187,13 @@ export function printTable(title: string, header: string[], rows: (string | numb
   console.log(line(header));
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const r of cells.slice(1)) console.log(line(r));
+}
+
+/** Sets one key of `bench-results.json` (git-ignored), keeping the others. */
+export function writeBenchResult(root: string, key: string, value: unknown): void {
+  const file = join(root, 'bench-results.json');
+  const existing = existsSync(file)
+    ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>)
+    : {};
+  writeFileSync(file, `${JSON.stringify({ ...existing, [key]: value }, null, 2)}\n`);
 }
