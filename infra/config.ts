@@ -64,6 +64,59 @@ const businessCalendarSchema = z
     }
   });
 
+/** A DNS host name, lower-case, without scheme, port or trailing dot. */
+const hostName = z
+  .string()
+  .regex(
+    /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/,
+    'must be a lower-case DNS name like claims.example.com (no scheme, no trailing dot)',
+  );
+
+/**
+ * The API's custom domain: the stacks create the API Gateway domain name, the mapping to the
+ * API and, with a hosted zone, the certificate (DNS-validated) and the alias record.
+ */
+const customDomainSchema = z
+  .strictObject({
+    /** The host of the API and of every consent link, e.g. `claims.example.com`. */
+    domainName: hostName,
+    /** An issued ACM certificate for `domainName` in the stage's region; absent: one is created in `hostedZone`. */
+    certificateArn: z
+      .string()
+      .regex(
+        /^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[0-9a-f-]+$/,
+        'must be an ACM certificate ARN',
+      )
+      .optional(),
+    /** The Route 53 public hosted zone of the domain: alias record (and certificate validation). */
+    hostedZone: z
+      .strictObject({
+        id: z
+          .string()
+          .regex(/^Z[A-Z0-9]{1,31}$/, 'must be a Route 53 hosted zone id like Z0123456789ABCDEFGHIJ'),
+        name: hostName,
+      })
+      .optional(),
+  })
+  .superRefine((domain, ctx) => {
+    if (!domain.certificateArn && !domain.hostedZone) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['certificateArn'],
+        message:
+          'is required without hostedZone (give an issued certificate, or a hosted zone to create one in)',
+      });
+    }
+    const zone = domain.hostedZone?.name;
+    if (zone && domain.domainName !== zone && !domain.domainName.endsWith(`.${zone}`)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['hostedZone', 'name'],
+        message: `must be ${domain.domainName} or one of its parent domains`,
+      });
+    }
+  });
+
 /** PoE documents: the policy the API and the verifier enforce, and the malware scan. */
 const documentsSchema = z.strictObject({
   /** Media types partners may upload; default: all the service can verify. */
@@ -82,63 +135,85 @@ const documentsSchema = z.strictObject({
   malwareScanning: z.boolean().optional(),
 });
 
-export const stageConfigSchema = z.strictObject({
-  /** Issuer of the portals' access tokens (Entra ID tenant or Cognito user pool); matched against `iss`. */
-  jwtIssuer: httpsUrl,
-  /** Accepted `aud` values (Entra ID application ID URI / Cognito app client ids). */
-  jwtAudience: z.array(z.string().min(1)).min(1, 'must name at least one audience'),
-  /** Browser origins of the partner/reviewer portals allowed by CORS. */
-  portalOrigins: z.array(httpsOrigin).min(1, 'must name at least one origin'),
-  /** Where business days are counted (public holidays of a country/region, in one IANA zone). */
-  businessCalendar: businessCalendarSchema,
-  /** SES identity the service sends from (consent, rejection, info-request emails). */
-  senderAddress: z.email({ message: 'must be an email address' }),
-  /** Public base URL for links in emails (consent pages), without a trailing slash. */
-  publicBaseUrl: httpsUrl.refine((value) => !value.endsWith('/'), { message: 'must not end with a slash' }),
-  /** Retention of every log group of the stage, in days. */
-  logRetentionDays: z
-    .number()
-    .int()
-    .refine((days) => RETENTION_DAYS.has(days), {
-      message: `must be a CloudWatch Logs retention period (${[...RETENTION_DAYS].sort((a, b) => a - b).join(', ')})`,
+export const stageConfigSchema = z
+  .strictObject({
+    /** Issuer of the portals' access tokens (Entra ID tenant or Cognito user pool); matched against `iss`. */
+    jwtIssuer: httpsUrl,
+    /** Accepted `aud` values (Entra ID application ID URI / Cognito app client ids). */
+    jwtAudience: z.array(z.string().min(1)).min(1, 'must name at least one audience'),
+    /** Browser origins of the partner/reviewer portals allowed by CORS. */
+    portalOrigins: z.array(httpsOrigin).min(1, 'must name at least one origin'),
+    /** Where business days are counted (public holidays of a country/region, in one IANA zone). */
+    businessCalendar: businessCalendarSchema,
+    /** SES identity the service sends from (consent, rejection, info-request emails). */
+    senderAddress: z.email({ message: 'must be an email address' }),
+    /**
+     * Public base URL for links in emails (consent pages), without a trailing slash, when
+     * something else fronts the API (e.g. a CDN). Absent: the custom domain's URL, or else the
+     * stage's own API URL (`https://<api-id>.execute-api.<region>.amazonaws.com`).
+     */
+    publicBaseUrl: httpsUrl
+      .refine((value) => !value.endsWith('/'), { message: 'must not end with a slash' })
+      .optional(),
+    /** A domain of the stage's own for the API and its consent links; absent: the API's URL. */
+    customDomain: customDomainSchema.optional(),
+    /** Retention of every log group of the stage, in days. */
+    logRetentionDays: z
+      .number()
+      .int()
+      .refine((days) => RETENTION_DAYS.has(days), {
+        message: `must be a CloudWatch Logs retention period (${[...RETENTION_DAYS].sort((a, b) => a - b).join(', ')})`,
+      }),
+    /** Default throttling of the HTTP API stage (every route). */
+    throttling: z.strictObject({
+      /** Steady-state requests per second. */
+      rateLimit: z.number().positive(),
+      /** Requests allowed in a burst. */
+      burstLimit: z.number().int().positive(),
     }),
-  /** Default throttling of the HTTP API stage (every route). */
-  throttling: z.strictObject({
-    /** Steady-state requests per second. */
-    rateLimit: z.number().positive(),
-    /** Requests allowed in a burst. */
-    burstLimit: z.number().int().positive(),
-  }),
-  /**
-   * OAuth scopes required on every JWT route (the token needs at least one of them in `scope`
-   * or `scp`). Only for IdPs that issue scopes to the portals (Entra ID delegated permissions,
-   * Cognito resource-server scopes); absent: issuer and audience alone are checked.
-   */
-  jwtScopes: z
-    .array(z.string().regex(/^[\x21-\x7e]+$/, 'must be a scope name without spaces'))
-    .min(1, 'must name at least one scope (or leave the key out)')
-    .optional(),
-  /** Who receives the alarm notifications (an SNS email subscription to confirm once); absent: none. */
-  alarmEmail: z.email({ message: 'must be an email address' }).optional(),
-  /**
-   * Reserved concurrency per Lambda, keyed by entry name (`functions/<name>.ts`), e.g.
-   * `{ "api": 200 }`. Caps a runaway function and guarantees it that much; absent: the function
-   * shares the account's unreserved pool. Lambda refuses a reservation that leaves fewer than
-   * 100 unreserved executions, so keep it out of stages in new accounts (quota often 10).
-   */
-  reservedConcurrency: z
-    .record(z.string(), z.number().int().min(1, 'must be at least 1 (0 would stop the function)'))
-    .superRefine((reservations, ctx) => {
-      for (const name of Object.keys(reservations)) {
-        if (!/^[a-z][a-z0-9-]*$/.test(name) || !hasFunctionEntry(name)) {
-          ctx.addIssue({ code: 'custom', path: [name], message: `names no function (functions/${name}.ts)` });
+    /**
+     * OAuth scopes required on every JWT route (the token needs at least one of them in `scope`
+     * or `scp`). Only for IdPs that issue scopes to the portals (Entra ID delegated permissions,
+     * Cognito resource-server scopes); absent: issuer and audience alone are checked.
+     */
+    jwtScopes: z
+      .array(z.string().regex(/^[\x21-\x7e]+$/, 'must be a scope name without spaces'))
+      .min(1, 'must name at least one scope (or leave the key out)')
+      .optional(),
+    /** Who receives the alarm notifications (an SNS email subscription to confirm once); absent: none. */
+    alarmEmail: z.email({ message: 'must be an email address' }).optional(),
+    /**
+     * Reserved concurrency per Lambda, keyed by entry name (`functions/<name>.ts`), e.g.
+     * `{ "api": 200 }`. Caps a runaway function and guarantees it that much; absent: the function
+     * shares the account's unreserved pool. Lambda refuses a reservation that leaves fewer than
+     * 100 unreserved executions, so keep it out of stages in new accounts (quota often 10).
+     */
+    reservedConcurrency: z
+      .record(z.string(), z.number().int().min(1, 'must be at least 1 (0 would stop the function)'))
+      .superRefine((reservations, ctx) => {
+        for (const name of Object.keys(reservations)) {
+          if (!/^[a-z][a-z0-9-]*$/.test(name) || !hasFunctionEntry(name)) {
+            ctx.addIssue({
+              code: 'custom',
+              path: [name],
+              message: `names no function (functions/${name}.ts)`,
+            });
+          }
         }
-      }
-    })
-    .optional(),
-  /** PoE documents (policy and malware scanning); absent: the defaults. */
-  documents: documentsSchema.optional(),
-});
+      })
+      .optional(),
+    /** PoE documents (policy and malware scanning); absent: the defaults. */
+    documents: documentsSchema.optional(),
+  })
+  .superRefine((config, ctx) => {
+    if (config.publicBaseUrl !== undefined && config.customDomain !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['publicBaseUrl'],
+        message: 'must be left out with customDomain (the links then use https://<customDomain.domainName>)',
+      });
+    }
+  });
 
 export type StageConfig = z.infer<typeof stageConfigSchema>;
 

@@ -68,8 +68,47 @@ describe('stage configuration', () => {
       /stages\.prod\.businessCalendar\.region: is not a region of US/,
     ],
     ['jwtIssuers', 'https://typo.example.com', /stages\.prod\.jwtIssuers: is not a known configuration key/],
+    [
+      'customDomain',
+      { domainName: 'claims.cpor-partners.net' },
+      /stages\.prod\.customDomain\.certificateArn: is required without hostedZone/,
+    ],
+    [
+      'customDomain',
+      {
+        domainName: 'https://claims.cpor-partners.net',
+        certificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/abc',
+      },
+      /stages\.prod\.customDomain\.domainName: must be a lower-case DNS name/,
+    ],
+    [
+      'customDomain',
+      {
+        domainName: 'claims.cpor-partners.net',
+        hostedZone: { id: 'Z0123456789ABCDEFGHIJ', name: 'other.net' },
+      },
+      /stages\.prod\.customDomain\.hostedZone\.name: must be claims\.cpor-partners\.net or one of its parent domains/,
+    ],
   ])('rejects %s = %j', (key, value, message) => {
     expect(() => parseStageConfig('prod', { ...validProd, [key]: value })).toThrow(message);
+  });
+
+  it('refuses publicBaseUrl together with customDomain (one source for the links)', () => {
+    expect(() =>
+      parseStageConfig('prod', {
+        ...validProd,
+        publicBaseUrl: 'https://links.cpor-partners.net',
+        customDomain: {
+          domainName: 'claims.cpor-partners.net',
+          hostedZone: { id: 'Z0123456789ABCDEFGHIJ', name: 'cpor-partners.net' },
+        },
+      }),
+    ).toThrow(/stages\.prod\.publicBaseUrl: must be left out with customDomain/);
+  });
+
+  it('needs no publicBaseUrl (the links default to the API URL)', () => {
+    const { publicBaseUrl: _, ...withoutBase } = validProd;
+    expect(parseStageConfig('prod', withoutBase).publicBaseUrl).toBeUndefined();
   });
 
   it('names a missing key', () => {

@@ -20,6 +20,14 @@ export function configuredStages(): string[] {
   return Object.keys(cdkJsonContext().stages as Record<string, unknown>);
 }
 
+/** One stage's configuration as `cdk.json` gives it. */
+export function stageContext(stage: string): Record<string, unknown> {
+  const stages = cdkJsonContext().stages as Record<string, Record<string, unknown>>;
+  const config = stages[stage];
+  if (!config) throw new Error(`cdk.json has no stage ${stage}`);
+  return structuredClone(config);
+}
+
 export interface BuildOptions {
   /** Extra or overriding context values (e.g. a broken `stages`). */
   context?: Record<string, unknown>;
