@@ -64,6 +64,10 @@ const businessCalendarSchema = z
     }
   });
 
+/** Issuer of Entra ID v2.0 tokens: `https://login.microsoftonline.com/<tenant id>/v2.0`. */
+export const ENTRA_V2_ISSUER = /^https:\/\/login\.microsoftonline\.com\/[0-9a-f-]{36}\/v2\.0$/;
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
 /** A DNS host name, lower-case, without scheme, port or trailing dot. */
 const hostName = z
   .string()
@@ -137,6 +141,11 @@ const documentsSchema = z.strictObject({
 
 export const stageConfigSchema = z
   .strictObject({
+    /**
+     * A demonstration stage: example values (example.com hosts, the all-zero tenant, an
+     * `EXAMPLE` user pool) are allowed. Without it they fail the synth, naming the key.
+     */
+    demo: z.boolean().optional(),
     /** Issuer of the portals' access tokens (Entra ID tenant or Cognito user pool); matched against `iss`. */
     jwtIssuer: httpsUrl,
     /** Accepted `aud` values (Entra ID application ID URI / Cognito app client ids). */
@@ -206,6 +215,20 @@ export const stageConfigSchema = z
     documents: documentsSchema.optional(),
   })
   .superRefine((config, ctx) => {
+    // Entra ID v2.0 access tokens carry the API app's client id (a GUID) in `aud`, never its
+    // application ID URI; an `api://…` audience would refuse every real token.
+    if (ENTRA_V2_ISSUER.test(config.jwtIssuer)) {
+      config.jwtAudience.forEach((audience, index) => {
+        if (!GUID.test(audience)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['jwtAudience', index],
+            message:
+              "must be the API app registration's Application (client) ID: Entra ID v2.0 access tokens carry it as aud",
+          });
+        }
+      });
+    }
     if (config.publicBaseUrl !== undefined && config.customDomain !== undefined) {
       ctx.addIssue({
         code: 'custom',
@@ -283,7 +306,16 @@ export function resolveStage(context: ContextReader): ResolvedStage {
  */
 export function parseStageConfig(stage: string, raw: unknown): StageConfig {
   const result = stageConfigSchema.safeParse(raw);
-  if (result.success) return result.data;
+  if (result.success) {
+    const placeholders = result.data.demo ? [] : placeholdersIn(result.data);
+    if (placeholders.length === 0) return result.data;
+    const lines = placeholders.map(
+      ({ path, reason }) => `${[STAGES_CONTEXT_KEY, stage, ...path].join('.')}: ${reason}`,
+    );
+    throw new InvalidStageConfigError(
+      `Configuration for stage "${stage}" still holds example values:\n  ${lines.join('\n  ')}\nSet the real values, or mark the stage "demo": true to deploy it as a demonstration (its emails and sign-ins will not work).`,
+    );
+  }
   const problems = result.error.issues.map((issue) => {
     // Unknown keys (typos) are reported on the parent object; name them so the message points at the key.
     const path =
@@ -296,6 +328,44 @@ export function parseStageConfig(stage: string, raw: unknown): StageConfig {
   throw new InvalidStageConfigError(
     `Invalid configuration for stage "${stage}":\n  ${problems.join('\n  ')}`,
   );
+}
+
+/**
+ * Hosts reserved for documentation and testing (RFC 2606, RFC 6761): no one receives mail or
+ * requests there, so a stage that names one cannot work.
+ */
+const RESERVED_HOST = /(^|\.)(example\.(com|net|org)|example|test|invalid|localhost)$/i;
+
+/** Why `value` is an example rather than a real setting, or undefined. */
+export function placeholderReason(value: string): string | undefined {
+  if (/(^|[^0-9a-f])0{8}-0{4}-0{4}-0{4}-0{12}([^0-9a-f]|$)/i.test(value)) {
+    return 'is the all-zero example id (use your Entra tenant or app id)';
+  }
+  if (/EXAMPLE/.test(value)) return 'is an example value (it contains EXAMPLE)';
+  for (const host of hostsIn(value)) {
+    if (RESERVED_HOST.test(host)) return `is an example value (${host} is reserved for documentation)`;
+  }
+  return undefined;
+}
+
+/** The host names a setting mentions: of a URL, an email address or a bare DNS name. */
+function hostsIn(value: string): string[] {
+  if (value.includes('@')) return [value.split('@').pop() ?? ''];
+  try {
+    return [new URL(value).hostname];
+  } catch {
+    return /^[a-z0-9.-]+\.[a-z]{2,}$/i.test(value) ? [value] : [];
+  }
+}
+
+/** Every string setting of `config` that is still an example value, with its key path. */
+function placeholdersIn(config: unknown, path: string[] = []): { path: string[]; reason: string }[] {
+  if (typeof config === 'string') {
+    const reason = placeholderReason(config);
+    return reason ? [{ path, reason }] : [];
+  }
+  if (typeof config !== 'object' || config === null) return [];
+  return Object.entries(config).flatMap(([key, value]) => placeholdersIn(value, [...path, key]));
 }
 
 function isIanaTimeZone(value: string): boolean {

@@ -108,10 +108,10 @@ function expectConfigAccepted(schema: z.ZodObject, fn: ServiceFunction): void {
 }
 
 describe('stateful stack: domain event bus', () => {
-  it('is a named bus, retained with the stack', () => {
+  it('is a bus named after the stage, deleted with the stack (a retained fixed name would collide)', () => {
     const bus = resourceOf(built.stateful, stateful, built.stateful.eventBus.eventBus);
     expect(bus).toMatchObject({ Type: 'AWS::Events::EventBus', Properties: { Name: NAME } });
-    expect(bus.DeletionPolicy).toBe('Retain');
+    expect(bus.DeletionPolicy).toBe('Delete');
     stateful.resourceCountIs('AWS::Events::EventBus', 1);
   });
 
@@ -137,9 +137,9 @@ describe('stateful stack: domain event bus', () => {
 describe('stateful stack: SES', () => {
   const senderDomain = () => built.config.senderAddress.split('@')[1];
 
-  it("verifies the sender address's domain as a DKIM-signed identity, retained", () => {
+  it("verifies the sender address's domain as a DKIM-signed identity, deleted with the stack", () => {
     const identity = resourceOf(built.stateful, stateful, built.stateful.email.identity);
-    expect(senderDomain()).toBe('claims.example.com');
+    expect(senderDomain()).toBe('claims.cpor-claims.net');
     expect(identity).toMatchObject({
       Type: 'AWS::SES::EmailIdentity',
       Properties: {
@@ -148,7 +148,8 @@ describe('stateful stack: SES', () => {
           ConfigurationSetName: { Ref: logicalId(built.stateful, built.stateful.email.configurationSet) },
         },
       },
-      DeletionPolicy: 'Retain',
+      // Named by its domain: a retained identity would block re-creating the stack.
+      DeletionPolicy: 'Delete',
     });
     expect(identity.Properties.DkimSigningAttributes ?? {}).not.toMatchObject({ SigningEnabled: false });
   });
