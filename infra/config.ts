@@ -6,7 +6,9 @@
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import Holidays from 'date-holidays';
 import { z } from 'zod';
+import { ROLES } from '../functions/domain/claim.js';
 import { DEFAULT_DOCUMENT_POLICY, DOCUMENT_CONTENT_TYPES, MEBIBYTE } from '../functions/domain/document.js';
+import { DEFAULT_IDENTITY_CLAIMS } from '../functions/http/identity-claims.js';
 import { hasFunctionEntry } from './constructs/service-function.js';
 
 /** The context key that selects the stage (`--context stage=prod`). */
@@ -121,6 +123,18 @@ const customDomainSchema = z
     }
   });
 
+/** Which token claims name the partner and the roles, and how IdP values map to API roles. */
+const identityClaimsSchema = z.strictObject({
+  /** Claim with the partner id; default `partnerId` (Entra directory extension: `extn.partnerId`). */
+  partnerId: z.string().min(1).optional(),
+  /** Claims with roles or groups; default `["roles"]`. */
+  roles: z.array(z.string().min(1)).min(1, 'must name at least one claim').optional(),
+  /** IdP value (app role, group name or object id) → API role; the API's role names map to themselves. */
+  roleMapping: z
+    .record(z.string().regex(/^\S+$/, 'must be a value without spaces'), z.enum(ROLES))
+    .optional(),
+});
+
 /** PoE documents: the policy the API and the verifier enforce, and the malware scan. */
 const documentsSchema = z.strictObject({
   /** Media types partners may upload; default: all the service can verify. */
@@ -211,6 +225,8 @@ export const stageConfigSchema = z
         }
       })
       .optional(),
+    /** Which token claims carry the partner id and roles; absent: `partnerId` and `roles`. */
+    identityClaims: identityClaimsSchema.optional(),
     /** PoE documents (policy and malware scanning); absent: the defaults. */
     documents: documentsSchema.optional(),
   })
@@ -253,6 +269,15 @@ export function documentPolicyEnvironment(documents: StageConfig['documents']): 
       (documents?.maxSizeMiB ?? DEFAULT_DOCUMENT_POLICY.maxBytes / MEBIBYTE) * MEBIBYTE,
     ),
     DOCUMENT_MAX_PER_CLAIM: String(documents?.maxPerClaim ?? DEFAULT_DOCUMENT_POLICY.maxPerClaim),
+  };
+}
+
+/** The environment variables that carry a stage's identity claim mapping to the API (`functions/config.ts`). */
+export function identityClaimsEnvironment(claims: StageConfig['identityClaims']): Record<string, string> {
+  return {
+    AUTH_PARTNER_ID_CLAIM: claims?.partnerId ?? DEFAULT_IDENTITY_CLAIMS.partnerIdClaim,
+    AUTH_ROLE_CLAIMS: (claims?.roles ?? DEFAULT_IDENTITY_CLAIMS.roleClaims).join(','),
+    AUTH_ROLE_MAPPING: JSON.stringify(claims?.roleMapping ?? {}),
   };
 }
 

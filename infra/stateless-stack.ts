@@ -14,7 +14,7 @@ import { ConfigurationSet, type IEmailIdentity } from 'aws-cdk-lib/aws-ses';
 import type { Construct } from 'constructs';
 import { DOCUMENT_PREFIX, UPLOAD_PREFIX } from '../functions/adapters/document-object-keys.js';
 import { ROUTES, type RouteDefinition, type RouteFunction } from '../functions/http/routes.js';
-import { documentPolicyEnvironment, type StageConfig } from './config.js';
+import { documentPolicyEnvironment, identityClaimsEnvironment, type StageConfig } from './config.js';
 import { ApiCustomDomain } from './constructs/api-custom-domain.js';
 import { ClaimTimer } from './constructs/claim-timer.js';
 import { OutboxRelay } from './constructs/outbox-relay.js';
@@ -80,7 +80,10 @@ const HTTP_FUNCTIONS: Record<RouteFunction, HttpFunctionWiring> = {
         { prefix: UPLOAD_PREFIX, actions: ['s3:PutObject'] },
         { prefix: DOCUMENT_PREFIX, actions: ['s3:GetObject'] },
       ]);
-      for (const [name, value] of Object.entries(documentPolicyEnvironment(config.documents))) {
+      for (const [name, value] of Object.entries({
+        ...documentPolicyEnvironment(config.documents),
+        ...identityClaimsEnvironment(config.identityClaims),
+      })) {
         fn.function.addEnvironment(name, value);
       }
     },

@@ -3,50 +3,53 @@
  * in the cloud, the local adapter with jose locally); here its claims become an `Actor`.
  */
 import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
-import { type Actor, PARTNER_ROLES, ROLES, type Role } from '../domain/claim.js';
+import { type Actor, PARTNER_ROLES, ROLES } from '../domain/claim.js';
+import {
+  claimValues,
+  DEFAULT_IDENTITY_CLAIMS,
+  type IdentityClaimMapping,
+  partnerIdOf,
+  rolesOf,
+} from './identity-claims.js';
 import { forbidden, unauthorized } from './problem.js';
 
 export type CallerActor = Extract<Actor, { kind: 'partner' } | { kind: 'reviewer' }>;
 
+/** The values of a multi-valued claim (arrays, API Gateway's flattened `[a b]`, space-separated). */
+export const parseRolesClaim = claimValues;
+
+let identityClaims: IdentityClaimMapping = DEFAULT_IDENTITY_CLAIMS;
+
 /**
- * API Gateway HTTP APIs flatten array claims to a string like `[a b]`; tokens carrying a
- * JSON array or a single string are accepted too, so both the cloud and tests read alike.
+ * Sets which token claims carry the partner id and roles (the stage's `identityClaims`); the
+ * Lambda entry calls it once at cold start, before any request.
  */
-export function parseRolesClaim(value: unknown): string[] {
-  if (Array.isArray(value)) return value.map(String);
-  if (typeof value !== 'string') return [];
-  const trimmed = value.trim();
-  if (trimmed.startsWith('[') && trimmed.endsWith(']')) {
-    const inner = trimmed.slice(1, -1).trim();
-    if (inner.startsWith('"')) {
-      try {
-        return (JSON.parse(trimmed) as unknown[]).map(String);
-      } catch {
-        return [];
-      }
-    }
-    return inner.split(/[\s,]+/).filter(Boolean);
-  }
-  return trimmed ? [trimmed] : [];
+export function configureIdentityClaims(mapping: IdentityClaimMapping): void {
+  identityClaims = mapping;
 }
 
 /** The caller as an actor; 401 without verified claims, 403 without a usable role. */
-export function actorOf(event: Pick<APIGatewayProxyEventV2WithJWTAuthorizer, 'requestContext'>): CallerActor {
+export function actorOf(
+  event: Pick<APIGatewayProxyEventV2WithJWTAuthorizer, 'requestContext'>,
+  mapping: IdentityClaimMapping = identityClaims,
+): CallerActor {
   const claims = event.requestContext.authorizer?.jwt?.claims;
   const sub = claims?.sub;
   if (!claims || typeof sub !== 'string' || sub === '') throw unauthorized();
-  const roles = parseRolesClaim(claims.roles).filter((r): r is Role =>
-    (ROLES as readonly string[]).includes(r),
-  );
+  const roles = rolesOf(claims, mapping);
   if (roles.includes('Reviewer')) return { kind: 'reviewer', sub };
   if (roles.some((r) => (PARTNER_ROLES as readonly string[]).includes(r))) {
-    const partnerId = claims.partnerId;
-    if (typeof partnerId !== 'string' || partnerId === '') {
-      throw forbidden('A partner token must carry a partnerId claim.');
+    const partnerId = partnerIdOf(claims, mapping);
+    if (partnerId === undefined) {
+      throw forbidden(
+        `A partner token must carry exactly one partner id in the claim "${mapping.partnerIdClaim}"; this one does not. Ask your administrator to assign your partner id.`,
+      );
     }
     return { kind: 'partner', sub, partnerId };
   }
-  throw forbidden(`The token carries none of the roles this API knows (${ROLES.join(', ')}).`);
+  throw forbidden(
+    `The token carries none of the roles this API knows (${ROLES.join(', ')}) in ${mapping.roleClaims.map((c) => `"${c}"`).join(', ')}.`,
+  );
 }
 
 export function requirePartner(actor: CallerActor): Extract<Actor, { kind: 'partner' }> {

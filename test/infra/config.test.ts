@@ -1,4 +1,7 @@
+import type { CfnElement } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
+import { apiEnvironment, identityClaimsOf, readConfig } from '../../functions/config.js';
 import { InvalidStageConfigError, parseStageConfig, resolveStage } from '../../infra/config.js';
 import { buildServiceApp, cdkJsonContext, configuredStages } from './service-app-fixture.js';
 
@@ -109,6 +112,35 @@ describe('stage configuration', () => {
   it('needs no publicBaseUrl (the links default to the API URL)', () => {
     const { publicBaseUrl: _, ...withoutBase } = validProd;
     expect(parseStageConfig('prod', withoutBase).publicBaseUrl).toBeUndefined();
+  });
+
+  it('refuses an identity claim mapping to a role the API does not have', () => {
+    expect(() =>
+      parseStageConfig('prod', { ...validProd, identityClaims: { roleMapping: { 'cpor-admins': 'Admin' } } }),
+    ).toThrow(/stages\.prod\.identityClaims\.roleMapping\.cpor-admins:/);
+  });
+
+  it('passes the identity claim mapping to the API function, which reads it back', () => {
+    const identityClaims = {
+      partnerId: 'extn.partnerId',
+      roles: ['roles', 'groups'],
+      roleMapping: { 'CporClaims.Reviewer': 'Reviewer' },
+    };
+    const built = buildServiceApp('prod', {
+      context: { stages: { ...stages, prod: { ...validProd, identityClaims } } },
+    });
+    const fn = built.stateless.functions.get('api')?.function;
+    const id = built.stateless.getLogicalId(fn?.node.defaultChild as CfnElement);
+    const variables = Template.fromStack(built.stateless).toJSON().Resources[id].Properties.Environment
+      .Variables as Record<string, unknown>;
+    const strings = Object.fromEntries(
+      Object.entries(variables).map(([k, v]) => [k, typeof v === 'string' ? v : 'arn:aws:cloudformation:resolved-at-deploy']),
+    );
+    expect(identityClaimsOf(readConfig(apiEnvironment, strings))).toEqual({
+      partnerIdClaim: 'extn.partnerId',
+      roleClaims: ['roles', 'groups'],
+      roleMapping: { 'CporClaims.Reviewer': 'Reviewer' },
+    });
   });
 
   it('names a missing key', () => {
