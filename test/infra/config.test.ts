@@ -134,7 +134,10 @@ describe('stage configuration', () => {
     const variables = Template.fromStack(built.stateless).toJSON().Resources[id].Properties.Environment
       .Variables as Record<string, unknown>;
     const strings = Object.fromEntries(
-      Object.entries(variables).map(([k, v]) => [k, typeof v === 'string' ? v : 'arn:aws:cloudformation:resolved-at-deploy']),
+      Object.entries(variables).map(([k, v]) => [
+        k,
+        typeof v === 'string' ? v : 'arn:aws:cloudformation:resolved-at-deploy',
+      ]),
     );
     expect(identityClaimsOf(readConfig(apiEnvironment, strings))).toEqual({
       partnerIdClaim: 'extn.partnerId',
