@@ -161,9 +161,19 @@ export const stageConfigSchema = z
      */
     demo: z.boolean().optional(),
     /** Issuer of the portals' access tokens (Entra ID tenant or Cognito user pool); matched against `iss`. */
-    jwtIssuer: httpsUrl,
+    jwtIssuer: httpsUrl.optional(),
     /** Accepted `aud` values (Entra ID application ID URI / Cognito app client ids). */
-    jwtAudience: z.array(z.string().min(1)).min(1, 'must name at least one audience'),
+    jwtAudience: z.array(z.string().min(1)).min(1, 'must name at least one audience').optional(),
+    /**
+     * Create a Cognito user pool for the stage (stateful stack) and trust it: issuer and
+     * audience then come from the pool and its portal app client.
+     */
+    cognito: z
+      .strictObject({
+        callbackUrls: z.array(httpsUrl).min(1, 'must name at least one URL'),
+        logoutUrls: z.array(httpsUrl).min(1).optional(),
+      })
+      .optional(),
     /** Browser origins of the partner/reviewer portals allowed by CORS. */
     portalOrigins: z.array(httpsOrigin).min(1, 'must name at least one origin'),
     /** Where business days are counted (public holidays of a country/region, in one IANA zone). */
@@ -233,8 +243,20 @@ export const stageConfigSchema = z
   .superRefine((config, ctx) => {
     // Entra ID v2.0 access tokens carry the API app's client id (a GUID) in `aud`, never its
     // application ID URI; an `api://…` audience would refuse every real token.
-    if (ENTRA_V2_ISSUER.test(config.jwtIssuer)) {
-      config.jwtAudience.forEach((audience, index) => {
+    for (const key of ['jwtIssuer', 'jwtAudience'] as const) {
+      if (config.cognito && config[key] !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          message: 'must be left out with cognito (the user pool gives it)',
+        });
+      }
+      if (!config.cognito && config[key] === undefined) {
+        ctx.addIssue({ code: 'custom', path: [key], message: 'is required (or configure cognito)' });
+      }
+    }
+    if (config.jwtIssuer && ENTRA_V2_ISSUER.test(config.jwtIssuer)) {
+      (config.jwtAudience ?? []).forEach((audience, index) => {
         if (!GUID.test(audience)) {
           ctx.addIssue({
             code: 'custom',

@@ -55,6 +55,10 @@ export interface StatelessStackProps extends StackProps {
   readonly emailIdentity: IEmailIdentity;
   /** HMAC key of the consent-link tokens (from the stateful stack). */
   readonly consentSecret: ISecret;
+  /** Issuer of accepted tokens: the stage's `jwtIssuer` or its Cognito user pool's. */
+  readonly jwtIssuer: string;
+  /** Accepted audiences: the stage's `jwtAudience` or the user pool's portal client id. */
+  readonly jwtAudience: readonly string[];
 }
 
 /** What each HTTP function is for and which resources it may use (least privilege per function). */
@@ -144,8 +148,8 @@ export class StatelessStack extends Stack {
 
     this.api = new ServiceHttpApi(this, 'Api', {
       apiName: `cpor-claims-${stage}`,
-      jwtIssuer: config.jwtIssuer,
-      jwtAudience: config.jwtAudience,
+      jwtIssuer: props.jwtIssuer,
+      jwtAudience: props.jwtAudience,
       jwtScopes: config.jwtScopes,
       allowOrigins: config.portalOrigins,
       allowMethods: [...new Set(routes.map((r) => r.method))],
