@@ -1,10 +1,19 @@
 /** Lambda entry point of the claims HTTP API (every `function: 'api'` route of the route table). */
-import { apiEnvironment, calendarOf, documentPolicyOf, readConfig, resolveSecret } from './config.js';
+import {
+  apiEnvironment,
+  calendarOf,
+  documentPolicyOf,
+  identityClaimsOf,
+  readConfig,
+  resolveSecret,
+} from './config.js';
 import { buildApiHandler } from './http/api-handler.js';
+import { configureIdentityClaims } from './http/auth.js';
 import { lambdaObservability } from './observability.js';
 import { createApiDeps } from './wiring.js';
 
 const config = readConfig(apiEnvironment);
+configureIdentityClaims(identityClaimsOf(config));
 
 export const handler = buildApiHandler(
   createApiDeps({

@@ -5,7 +5,9 @@
  */
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { z } from 'zod';
+import { ROLES } from './domain/claim.js';
 import { DOCUMENT_CONTENT_TYPES, type DocumentPolicy } from './domain/document.js';
+import { DEFAULT_IDENTITY_CLAIMS, type IdentityClaimMapping } from './http/identity-claims.js';
 
 const calendar = {
   BUSINESS_CALENDAR_COUNTRY: z.string().min(2).default('US'),
@@ -32,7 +34,32 @@ const documents = {
   DOCUMENT_MAX_PER_CLAIM: z.coerce.number().int().min(1).optional(),
 };
 
+/** Which token claims name the partner and the roles (the stage's `identityClaims`). */
+const identityClaims = {
+  AUTH_PARTNER_ID_CLAIM: z.string().min(1).default(DEFAULT_IDENTITY_CLAIMS.partnerIdClaim),
+  /** Comma-separated claim names, e.g. `roles,groups`. */
+  AUTH_ROLE_CLAIMS: z
+    .string()
+    .default(DEFAULT_IDENTITY_CLAIMS.roleClaims.join(','))
+    .transform((list) => list.split(',').map((name) => name.trim()))
+    .pipe(z.array(z.string().min(1)).min(1)),
+  /** JSON object: IdP value → API role, e.g. `{"cpor-reviewers":"Reviewer"}`. */
+  AUTH_ROLE_MAPPING: z
+    .string()
+    .default('{}')
+    .transform((json, ctx) => {
+      try {
+        return JSON.parse(json) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be a JSON object' });
+        return z.NEVER;
+      }
+    })
+    .pipe(z.record(z.string(), z.enum(ROLES))),
+};
+
 export const apiEnvironment = z.object({
+  ...identityClaims,
   TABLE_NAME: z.string().min(1),
   IDEMPOTENCY_TABLE_NAME: z.string().min(1),
   ...secret('CURSOR_SECRET'),
@@ -90,6 +117,19 @@ export function calendarOf(config: {
     country: config.BUSINESS_CALENDAR_COUNTRY,
     timeZone: config.BUSINESS_CALENDAR_TIME_ZONE,
     ...(config.BUSINESS_CALENDAR_REGION && { region: config.BUSINESS_CALENDAR_REGION }),
+  };
+}
+
+/** The identity claim mapping of a config. */
+export function identityClaimsOf(config: {
+  AUTH_PARTNER_ID_CLAIM: string;
+  AUTH_ROLE_CLAIMS: string[];
+  AUTH_ROLE_MAPPING: IdentityClaimMapping['roleMapping'];
+}): IdentityClaimMapping {
+  return {
+    partnerIdClaim: config.AUTH_PARTNER_ID_CLAIM,
+    roleClaims: config.AUTH_ROLE_CLAIMS,
+    roleMapping: config.AUTH_ROLE_MAPPING,
   };
 }
 

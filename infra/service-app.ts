@@ -65,7 +65,10 @@ export function createServiceApp(options: ServiceAppOptions = {}): ServiceApp {
     portalOrigins: config.portalOrigins,
     malwareScanning: config.documents?.malwareScanning ?? false,
     senderAddress: config.senderAddress,
+    ...(config.cognito && { cognito: config.cognito }),
+    logRetention: config.logRetentionDays,
   });
+  const pool = stateful.partnerUserPool;
   const stateless = new StatelessStack(app, `${prefix}-Stateless`, {
     stage,
     config,
@@ -79,6 +82,8 @@ export function createServiceApp(options: ServiceAppOptions = {}): ServiceApp {
     emailIdentity: stateful.email.identity,
     emailConfigurationSetName: stateful.email.configurationSetName,
     consentSecret: stateful.consentSecret,
+    jwtIssuer: pool?.issuer ?? config.jwtIssuer ?? '',
+    jwtAudience: pool ? [pool.portalClient.userPoolClientId] : (config.jwtAudience ?? []),
   });
 
   if (options.nag ?? true) {

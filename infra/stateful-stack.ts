@@ -12,6 +12,7 @@ import {
   StreamViewType,
   TableV2,
 } from 'aws-cdk-lib/aws-dynamodb';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { BucketAttributes, IBucket } from 'aws-cdk-lib/aws-s3';
 import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
@@ -24,6 +25,7 @@ import {
 } from '../functions/adapters/table-schema.js';
 import { DocumentsBucket } from './constructs/documents-bucket.js';
 import { DomainEventBus } from './constructs/domain-event-bus.js';
+import { PartnerUserPool } from './constructs/partner-user-pool.js';
 import { ServiceEmail } from './constructs/service-email.js';
 
 const ATTRIBUTE_TYPES = { S: AttributeType.STRING } as const satisfies Record<
@@ -48,6 +50,14 @@ export interface StatefulStackProps extends StackProps {
   readonly malwareScanning?: boolean;
   /** The address the service's emails come from; its domain becomes the SES identity. */
   readonly senderAddress: string;
+  /**
+   * Create a Cognito user pool for the portals (see `PartnerUserPool`).
+   *
+   * @default - none: the stage trusts an external identity provider
+   */
+  readonly cognito?: { readonly callbackUrls: readonly string[]; readonly logoutUrls?: readonly string[] };
+  /** Retention of the log groups created here (the Cognito trigger's). */
+  readonly logRetention: RetentionDays;
 }
 
 export class StatefulStack extends Stack {
@@ -71,6 +81,8 @@ export class StatefulStack extends Stack {
   readonly email: ServiceEmail;
   /** HMAC key the customers' consent (opt-out) tokens are derived from. */
   readonly consentSecret: ISecret;
+  /** The stage's Cognito user pool, when it asks for one. */
+  readonly partnerUserPool?: PartnerUserPool;
 
   constructor(scope: Construct, id: string, props: StatefulStackProps) {
     super(scope, id, props);
@@ -145,6 +157,18 @@ export class StatefulStack extends Stack {
       senderAddress: props.senderAddress,
       configurationSetName: name,
     });
+
+    if (props.cognito) {
+      this.partnerUserPool = new PartnerUserPool(this, 'Identity', {
+        ...props.cognito,
+        logRetention: props.logRetention,
+      });
+      new CfnOutput(this, 'UserPoolId', { value: this.partnerUserPool.userPool.userPoolId });
+      new CfnOutput(this, 'PortalClientId', {
+        description: 'App client of the portals (authorization code with PKCE)',
+        value: this.partnerUserPool.portalClient.userPoolClientId,
+      });
+    }
 
     new CfnOutput(this, 'EventBusName', {
       description: 'EventBridge bus of the domain events (source cpor.claims): subscribe consumers here',

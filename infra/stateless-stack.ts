@@ -14,7 +14,8 @@ import { ConfigurationSet, type IEmailIdentity } from 'aws-cdk-lib/aws-ses';
 import type { Construct } from 'constructs';
 import { DOCUMENT_PREFIX, UPLOAD_PREFIX } from '../functions/adapters/document-object-keys.js';
 import { ROUTES, type RouteDefinition, type RouteFunction } from '../functions/http/routes.js';
-import { documentPolicyEnvironment, type StageConfig } from './config.js';
+import { documentPolicyEnvironment, identityClaimsEnvironment, type StageConfig } from './config.js';
+import { ApiCustomDomain } from './constructs/api-custom-domain.js';
 import { ClaimTimer } from './constructs/claim-timer.js';
 import { OutboxRelay } from './constructs/outbox-relay.js';
 import { ServiceAlarms } from './constructs/service-alarms.js';
@@ -54,6 +55,10 @@ export interface StatelessStackProps extends StackProps {
   readonly emailIdentity: IEmailIdentity;
   /** HMAC key of the consent-link tokens (from the stateful stack). */
   readonly consentSecret: ISecret;
+  /** Issuer of accepted tokens: the stage's `jwtIssuer` or its Cognito user pool's. */
+  readonly jwtIssuer: string;
+  /** Accepted audiences: the stage's `jwtAudience` or the user pool's portal client id. */
+  readonly jwtAudience: readonly string[];
 }
 
 /** What each HTTP function is for and which resources it may use (least privilege per function). */
@@ -79,7 +84,10 @@ const HTTP_FUNCTIONS: Record<RouteFunction, HttpFunctionWiring> = {
         { prefix: UPLOAD_PREFIX, actions: ['s3:PutObject'] },
         { prefix: DOCUMENT_PREFIX, actions: ['s3:GetObject'] },
       ]);
-      for (const [name, value] of Object.entries(documentPolicyEnvironment(config.documents))) {
+      for (const [name, value] of Object.entries({
+        ...documentPolicyEnvironment(config.documents),
+        ...identityClaimsEnvironment(config.identityClaims),
+      })) {
         fn.function.addEnvironment(name, value);
       }
     },
@@ -117,6 +125,14 @@ export class StatelessStack extends Stack {
   readonly claimTimer: ClaimTimer;
   /** The Lambda on the table stream that carries out outbox events. */
   readonly outboxRelay: OutboxRelay;
+  /** The stage's own domain for the API, when `customDomain` is configured. */
+  readonly customDomain?: ApiCustomDomain;
+  /**
+   * The base of every public link the service sends (consent pages): `publicBaseUrl` when
+   * configured, else the custom domain's URL, else the API's own endpoint (a token that
+   * CloudFormation resolves to `https://<api-id>.execute-api.<region>.amazonaws.com`).
+   */
+  readonly publicBaseUrl: string;
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
@@ -132,8 +148,8 @@ export class StatelessStack extends Stack {
 
     this.api = new ServiceHttpApi(this, 'Api', {
       apiName: `cpor-claims-${stage}`,
-      jwtIssuer: config.jwtIssuer,
-      jwtAudience: config.jwtAudience,
+      jwtIssuer: props.jwtIssuer,
+      jwtAudience: props.jwtAudience,
       jwtScopes: config.jwtScopes,
       allowOrigins: config.portalOrigins,
       allowMethods: [...new Set(routes.map((r) => r.method))],
@@ -141,6 +157,15 @@ export class StatelessStack extends Stack {
       accessLogRetention: config.logRetentionDays,
     });
     this.alarms.watchHttpApi(this.api.api);
+    if (config.customDomain) {
+      this.customDomain = new ApiCustomDomain(this, 'CustomDomain', {
+        ...config.customDomain,
+        api: this.api.api,
+        stage: this.api.stage,
+      });
+    }
+    // The relay is not integrated into the API, so referring to the API here makes no cycle.
+    this.publicBaseUrl = config.publicBaseUrl ?? this.customDomain?.url ?? this.api.api.apiEndpoint;
 
     const calendar = config.businessCalendar;
     const calendarEnvironment = {
@@ -214,7 +239,7 @@ export class StatelessStack extends Stack {
         ),
       }),
       consentSecret: props.consentSecret,
-      publicBaseUrl: config.publicBaseUrl,
+      publicBaseUrl: this.publicBaseUrl,
       logRetention: config.logRetentionDays,
       reservedConcurrentExecutions: config.reservedConcurrency?.['outbox-relay'],
     });
@@ -222,6 +247,10 @@ export class StatelessStack extends Stack {
     new CfnOutput(this, 'ApiUrl', {
       description: 'Base URL of the claims API',
       value: this.api.url,
+    });
+    new CfnOutput(this, 'PublicBaseUrl', {
+      description: 'Base of the links in emails (consent pages): the custom domain or the API URL',
+      value: this.publicBaseUrl,
     });
     new CfnOutput(this, 'AlarmTopicArn', {
       description: 'SNS topic of every alarm (subscribe a pager or chat integration here)',

@@ -15,11 +15,14 @@ export type CallerActor = Extract<Actor, { kind: 'partner' } | { kind: 'reviewer
  *
  * @throws ActionForbiddenError without a known role, or for a partner role without `partnerId`.
  */
-export function callerActor(token: {
-  sub: string;
-  roles: readonly string[];
-  partnerId: unknown;
-}): CallerActor {
+export function callerActor(
+  token: { sub: string; roles: readonly string[]; partnerId: unknown },
+  /** The token claims the roles and partner id came from, named in refusals. */
+  source: { partnerIdClaim: string; roleClaims: readonly string[] } = {
+    partnerIdClaim: 'partnerId',
+    roleClaims: ['roles'],
+  },
+): CallerActor {
   const roles = token.roles.filter((r): r is Role => (ROLES as readonly string[]).includes(r));
   const isPartner = roles.some((r) => (PARTNER_ROLES as readonly string[]).includes(r));
   const partnerId =
@@ -28,10 +31,16 @@ export function callerActor(token: {
     return { kind: 'reviewer', sub: token.sub, ...(isPartner && partnerId && { ownPartnerId: partnerId }) };
   }
   if (isPartner) {
-    if (!partnerId) throw new ActionForbiddenError('A partner token must carry a partnerId claim.');
+    if (!partnerId) {
+      throw new ActionForbiddenError(
+        `A partner token must carry exactly one partner id in the claim "${source.partnerIdClaim}"; this one does not. Ask your administrator to assign your partner id.`,
+      );
+    }
     return { kind: 'partner', sub: token.sub, partnerId };
   }
-  throw new ActionForbiddenError(`The token carries none of the roles this API knows (${ROLES.join(', ')}).`);
+  throw new ActionForbiddenError(
+    `The token carries none of the roles this API knows (${ROLES.join(', ')}) in ${source.roleClaims.map((c) => `"${c}"`).join(', ')}.`,
+  );
 }
 
 /**

@@ -5,38 +5,42 @@
 import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
 import { type CallerActor, callerActor } from '../domain/actors.js';
 import type { Actor } from '../domain/claim.js';
+import {
+  claimValues,
+  DEFAULT_IDENTITY_CLAIMS,
+  type IdentityClaimMapping,
+  partnerIdOf,
+  rolesOf,
+} from './identity-claims.js';
 import { forbidden, unauthorized } from './problem.js';
 
 export type { CallerActor };
 
+/** The values of a multi-valued claim (arrays, API Gateway's flattened `[a b]`, space-separated). */
+export const parseRolesClaim = claimValues;
+
+let identityClaims: IdentityClaimMapping = DEFAULT_IDENTITY_CLAIMS;
+
 /**
- * API Gateway HTTP APIs flatten array claims to a string like `[a b]`; tokens carrying a
- * JSON array or a single string are accepted too, so both the cloud and tests read alike.
+ * Sets which token claims carry the partner id and roles (the stage's `identityClaims`); the
+ * Lambda entry calls it once at cold start, before any request.
  */
-export function parseRolesClaim(value: unknown): string[] {
-  if (Array.isArray(value)) return value.map(String);
-  if (typeof value !== 'string') return [];
-  const trimmed = value.trim();
-  if (trimmed.startsWith('[') && trimmed.endsWith(']')) {
-    const inner = trimmed.slice(1, -1).trim();
-    if (inner.startsWith('"')) {
-      try {
-        return (JSON.parse(trimmed) as unknown[]).map(String);
-      } catch {
-        return [];
-      }
-    }
-    return inner.split(/[\s,]+/).filter(Boolean);
-  }
-  return trimmed ? [trimmed] : [];
+export function configureIdentityClaims(mapping: IdentityClaimMapping): void {
+  identityClaims = mapping;
 }
 
 /** The caller as an actor (the role rules are the domain's, `callerActor`); 401 without verified claims. */
-export function actorOf(event: Pick<APIGatewayProxyEventV2WithJWTAuthorizer, 'requestContext'>): CallerActor {
+export function actorOf(
+  event: Pick<APIGatewayProxyEventV2WithJWTAuthorizer, 'requestContext'>,
+  mapping: IdentityClaimMapping = identityClaims,
+): CallerActor {
   const claims = event.requestContext.authorizer?.jwt?.claims;
   const sub = claims?.sub;
   if (!claims || typeof sub !== 'string' || sub === '') throw unauthorized();
-  return callerActor({ sub, roles: parseRolesClaim(claims.roles), partnerId: claims.partnerId });
+  return callerActor(
+    { sub, roles: rolesOf(claims, mapping), partnerId: partnerIdOf(claims, mapping) },
+    mapping,
+  );
 }
 
 export function requirePartner(actor: CallerActor): Extract<Actor, { kind: 'partner' }> {

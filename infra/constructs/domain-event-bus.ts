@@ -4,7 +4,7 @@
  * service published so a consumer that was down or added later can be replayed to.
  */
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
-import { type Archive, EventBus } from 'aws-cdk-lib/aws-events';
+import { type Archive, type CfnArchive, EventBus } from 'aws-cdk-lib/aws-events';
 import { Construct } from 'constructs';
 import { EVENT_SOURCE } from '../../functions/adapters/eventbridge-publisher.js';
 
@@ -33,14 +33,20 @@ export class DomainEventBus extends Construct {
       eventBusName: props.eventBusName,
       description: 'CPOR claims domain events (source cpor.claims), published by the outbox relay',
     });
-    // Other stacks' rules hang off the bus: removing it from this stack must not delete it.
-    this.eventBus.applyRemovalPolicy(RemovalPolicy.RETAIN);
+    // Not retained: its name is fixed, so a retained bus would make the stack impossible to
+    // create again after a deletion. It holds no data (the archive does); while other stacks'
+    // rules hang off it, EventBridge refuses to delete it and the stack deletion stops there.
+    this.eventBus.applyRemovalPolicy(RemovalPolicy.DESTROY);
 
     this.archive = this.eventBus.archive('Archive', {
       description: 'Every CPOR claims domain event, for replays to new or recovering consumers',
       eventPattern: { source: [EVENT_SOURCE] },
       retention: props.archiveRetention ?? Duration.days(365),
     });
+    // Retained (a year of events), under a name CloudFormation generates: no collision later.
     this.archive.applyRemovalPolicy(RemovalPolicy.RETAIN);
+    // aws-cdk-lib writes `KmsKeyIdentifier: ""` when no key is given, which some regions refuse
+    // (GeneralServiceException; aws/aws-cdk#37847): leave the property out, AWS's key then applies.
+    (this.archive.node.defaultChild as CfnArchive).addPropertyDeletionOverride('KmsKeyIdentifier');
   }
 }

@@ -70,9 +70,9 @@ export interface OutboxRelayProps {
   /**
    * Retries of a failing record before its batch's metadata goes to the dead-letter queue.
    *
-   * @default 50 — each attempt already includes the SDK's own retries with backoff, so a
-   *   dependency's brief outage (a minute or so) passes without a dead letter, while a
-   *   permanent failure holds up its shard for about as long.
+   * @default -1 (unbounded: `maxRecordAge` ends the retries) — a record waiting for an email
+   *   lease left by a crashed relay (3 minutes) or a dependency's outage must not use up a
+   *   count of fast retries and land in the dead-letter queue with its email unsent.
    */
   readonly retryAttempts?: number;
 
@@ -151,7 +151,7 @@ export class OutboxRelay extends Construct {
       parallelizationFactor: 1,
       reportBatchItemFailures: true,
       bisectBatchOnError: true,
-      retryAttempts: props.retryAttempts ?? 50,
+      retryAttempts: props.retryAttempts ?? -1,
       maxRecordAge: props.maxRecordAge ?? Duration.hours(1),
       onFailure: new SqsDlq(this.deadLetterQueue),
       filters: [FilterCriteria.filter(OUTBOX_RECORD_FILTER)],

@@ -79,7 +79,9 @@ export class ServiceEmail extends Construct {
       // Applies the configuration set even to a send that names none.
       configurationSet: this.configurationSet,
     });
-    // Re-verifying a domain means new DNS records; the identity outlives the stack.
-    this.identity.applyRemovalPolicy(RemovalPolicy.RETAIN);
+    // Not retained: an identity is named by its domain, so a retained one would make the stack
+    // impossible to create again after a deletion. Re-creating it means new DKIM CNAMEs (the
+    // stack outputs them); the account's SES production access does not depend on it.
+    this.identity.applyRemovalPolicy(RemovalPolicy.DESTROY);
   }
 }

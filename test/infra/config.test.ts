@@ -1,4 +1,7 @@
+import type { CfnElement } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
+import { apiEnvironment, identityClaimsOf, readConfig } from '../../functions/config.js';
 import { InvalidStageConfigError, parseStageConfig, resolveStage } from '../../infra/config.js';
 import { buildServiceApp, cdkJsonContext, configuredStages } from './service-app-fixture.js';
 
@@ -68,8 +71,79 @@ describe('stage configuration', () => {
       /stages\.prod\.businessCalendar\.region: is not a region of US/,
     ],
     ['jwtIssuers', 'https://typo.example.com', /stages\.prod\.jwtIssuers: is not a known configuration key/],
+    [
+      'customDomain',
+      { domainName: 'claims.cpor-partners.net' },
+      /stages\.prod\.customDomain\.certificateArn: is required without hostedZone/,
+    ],
+    [
+      'customDomain',
+      {
+        domainName: 'https://claims.cpor-partners.net',
+        certificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/abc',
+      },
+      /stages\.prod\.customDomain\.domainName: must be a lower-case DNS name/,
+    ],
+    [
+      'customDomain',
+      {
+        domainName: 'claims.cpor-partners.net',
+        hostedZone: { id: 'Z0123456789ABCDEFGHIJ', name: 'other.net' },
+      },
+      /stages\.prod\.customDomain\.hostedZone\.name: must be claims\.cpor-partners\.net or one of its parent domains/,
+    ],
   ])('rejects %s = %j', (key, value, message) => {
     expect(() => parseStageConfig('prod', { ...validProd, [key]: value })).toThrow(message);
+  });
+
+  it('refuses publicBaseUrl together with customDomain (one source for the links)', () => {
+    expect(() =>
+      parseStageConfig('prod', {
+        ...validProd,
+        publicBaseUrl: 'https://links.cpor-partners.net',
+        customDomain: {
+          domainName: 'claims.cpor-partners.net',
+          hostedZone: { id: 'Z0123456789ABCDEFGHIJ', name: 'cpor-partners.net' },
+        },
+      }),
+    ).toThrow(/stages\.prod\.publicBaseUrl: must be left out with customDomain/);
+  });
+
+  it('needs no publicBaseUrl (the links default to the API URL)', () => {
+    const { publicBaseUrl: _, ...withoutBase } = validProd;
+    expect(parseStageConfig('prod', withoutBase).publicBaseUrl).toBeUndefined();
+  });
+
+  it('refuses an identity claim mapping to a role the API does not have', () => {
+    expect(() =>
+      parseStageConfig('prod', { ...validProd, identityClaims: { roleMapping: { 'cpor-admins': 'Admin' } } }),
+    ).toThrow(/stages\.prod\.identityClaims\.roleMapping\.cpor-admins:/);
+  });
+
+  it('passes the identity claim mapping to the API function, which reads it back', () => {
+    const identityClaims = {
+      partnerId: 'extn.partnerId',
+      roles: ['roles', 'groups'],
+      roleMapping: { 'CporClaims.Reviewer': 'Reviewer' },
+    };
+    const built = buildServiceApp('prod', {
+      context: { stages: { ...stages, prod: { ...validProd, identityClaims } } },
+    });
+    const fn = built.stateless.functions.get('api')?.function;
+    const id = built.stateless.getLogicalId(fn?.node.defaultChild as CfnElement);
+    const variables = Template.fromStack(built.stateless).toJSON().Resources[id].Properties.Environment
+      .Variables as Record<string, unknown>;
+    const strings = Object.fromEntries(
+      Object.entries(variables).map(([k, v]) => [
+        k,
+        typeof v === 'string' ? v : 'arn:aws:cloudformation:resolved-at-deploy',
+      ]),
+    );
+    expect(identityClaimsOf(readConfig(apiEnvironment, strings))).toEqual({
+      partnerIdClaim: 'extn.partnerId',
+      roleClaims: ['roles', 'groups'],
+      roleMapping: { 'CporClaims.Reviewer': 'Reviewer' },
+    });
   });
 
   it('names a missing key', () => {

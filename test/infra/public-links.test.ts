@@ -1,0 +1,243 @@
+/**
+ * Where the host of every link the service emails comes from: the stage's own API endpoint by
+ * default, or its custom domain (API Gateway domain name, API mapping, DNS alias). The consent
+ * email is rendered through the relay with the relay's environment exactly as the template
+ * gives it, with CloudFormation's deploy-time values filled in the way CloudFormation does.
+ */
+
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { CfnElement, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import type { IConstruct } from 'constructs';
+import { describe, expect, it } from 'vitest';
+import { ConsentTokens } from '../../functions/adapters/consent-tokens.js';
+import { readConfig, relayEnvironment } from '../../functions/config.js';
+import type { Claim } from '../../functions/domain/claim.js';
+import type { RenderedEmail } from '../../functions/emails/templates.js';
+import { relayOutboxEvent } from '../../functions/use-cases/relay-outbox.js';
+import type { ServiceApp } from '../../infra/service-app.js';
+import { buildServiceApp, stageContext } from './service-app-fixture.js';
+
+const FAKE_API_ID = 'a1b2c3d4e5';
+const FAKE_REGION = 'eu-west-1';
+
+function logicalId(stack: Stack, construct: IConstruct): string {
+  return stack.getLogicalId(construct.node.defaultChild as CfnElement);
+}
+
+/**
+ * Resolves a template value the way CloudFormation would at deploy time, for the intrinsic
+ * functions that reach a function's environment: an HTTP API's `ApiEndpoint` becomes its
+ * execute-api URL, imports and other references an ARN-shaped stand-in.
+ */
+function resolveDeployed(value: unknown, resources: Record<string, { Type: string }>): string {
+  if (typeof value === 'string') return value;
+  const getAtt = (value as { 'Fn::GetAtt'?: [string, string] })['Fn::GetAtt'];
+  if (getAtt && resources[getAtt[0]]?.Type === 'AWS::ApiGatewayV2::Api' && getAtt[1] === 'ApiEndpoint') {
+    return `https://${FAKE_API_ID}.execute-api.${FAKE_REGION}.amazonaws.com`;
+  }
+  return 'arn:aws:cloudformation:resolved-at-deploy';
+}
+
+function relayEnvironmentOf(built: ServiceApp): Record<string, unknown> {
+  const fn = built.stateless.outboxRelay.function.function;
+  const resource = Template.fromStack(built.stateless).toJSON().Resources[logicalId(built.stateless, fn)];
+  return resource.Properties.Environment.Variables;
+}
+
+const claim: Claim = {
+  id: 'c-1',
+  partnerId: 'p-1',
+  status: 'approved',
+  version: 5,
+  name: 'Contoso rollout',
+  customer: {
+    tenantId: '8f0c2a5e-4b1d-4c3e-9a7f-1e2d3c4b5a69',
+    domain: 'contoso.com',
+    contact: { name: 'Chris', email: 'chris@contoso.com' },
+  },
+  partner: { mpnId: '1234567', contact: { name: 'Pat', email: 'pat@fabrikam.com' } },
+  activity: 'preSales',
+  products: [{ family: 'microsoft365', workload: 'Teams' }],
+  deadlines: { consentEndsAt: '2026-12-01T17:00:00.000Z' },
+  statusSince: '2026-11-24T17:00:00.000Z',
+  consent: { status: 'pending', endsAt: '2026-12-01T17:00:00.000Z' },
+  slaBreaches: [],
+  createdAt: '2026-11-20T17:00:00.000Z',
+  updatedAt: '2026-11-24T17:00:00.000Z',
+  createdBy: 'alice',
+};
+
+/** The consent email the deployed relay would send, rendered with the template's environment. */
+async function consentEmailOf(built: ServiceApp): Promise<RenderedEmail> {
+  const resources = Template.fromStack(built.stateless).toJSON().Resources;
+  const environment = Object.fromEntries(
+    Object.entries(relayEnvironmentOf(built)).map(([k, v]) => [k, resolveDeployed(v, resources)]),
+  );
+  const config = readConfig(relayEnvironment, environment);
+  const sent: RenderedEmail[] = [];
+  // The token item's write is the only table call on this path; it is not what is tested here.
+  const documentClient = { send: async () => ({}) } as unknown as DynamoDBDocumentClient;
+  await relayOutboxEvent(
+    {
+      timers: { start: async () => {} },
+      mailer: {
+        send: async (email) => {
+          sent.push(email);
+          return { messageId: 'm-1' };
+        },
+      },
+      ledger: {
+        acquire: async () => ({ outcome: 'acquired', leaseId: 'l-1' }),
+        markSent: async () => {},
+        release: async () => {},
+      },
+      publisher: { publish: async () => {} },
+      consentLinks: new ConsentTokens(
+        documentClient,
+        config.TABLE_NAME,
+        'k'.repeat(64),
+        config.PUBLIC_BASE_URL,
+      ),
+    },
+    {
+      eventId: 'e-1',
+      claimId: claim.id,
+      version: claim.version,
+      at: claim.updatedAt,
+      effects: [{ type: 'sendEmail', template: 'consentRequest' }],
+      claim,
+    },
+  );
+  const [email] = sent;
+  if (!email) throw new Error('no consent email was sent');
+  return email;
+}
+
+function linkOf(email: RenderedEmail): URL {
+  const link = email.text.match(/https:\/\/\S+\/consent\/\S+/)?.[0];
+  if (!link) throw new Error(`no consent link in: ${email.text}`);
+  return new URL(link);
+}
+
+describe('consent links without a custom domain (dev)', () => {
+  const built = buildServiceApp('dev');
+  const template = Template.fromStack(built.stateless);
+  const apiEndpoint = { 'Fn::GetAtt': [logicalId(built.stateless, built.stateless.api.api), 'ApiEndpoint'] };
+
+  it("take their host from the stage's own HTTP API endpoint", () => {
+    expect(relayEnvironmentOf(built).PUBLIC_BASE_URL).toEqual(apiEndpoint);
+    template.hasOutput('PublicBaseUrl', { Value: apiEndpoint });
+    template.resourceCountIs('AWS::ApiGatewayV2::DomainName', 0);
+  });
+
+  it('point at that API in an email rendered with the template environment', async () => {
+    const link = linkOf(await consentEmailOf(built));
+    expect(link.origin).toBe(`https://${FAKE_API_ID}.execute-api.${FAKE_REGION}.amazonaws.com`);
+    expect(link.pathname).toMatch(/^\/consent\/[\w-]{43}$/);
+  });
+});
+
+describe('consent links with a custom domain and a hosted zone', () => {
+  const dev = stageContext('dev');
+  const built = buildServiceApp('dev', {
+    context: {
+      stages: {
+        dev: {
+          ...dev,
+          customDomain: {
+            domainName: 'claims.dev.cpor-partners.net',
+            hostedZone: { id: 'Z0123456789ABCDEFGHIJ', name: 'cpor-partners.net' },
+          },
+        },
+      },
+    },
+  });
+  const template = Template.fromStack(built.stateless);
+  const domain = built.stateless.customDomain;
+  const domainId = () => logicalId(built.stateless, domain?.domainName as IConstruct);
+
+  it('creates the domain name with a certificate validated in the zone', () => {
+    const certificate = domain?.certificate as IConstruct;
+    template.hasResourceProperties('AWS::CertificateManager::Certificate', {
+      DomainName: 'claims.dev.cpor-partners.net',
+      ValidationMethod: 'DNS',
+      DomainValidationOptions: [
+        { DomainName: 'claims.dev.cpor-partners.net', HostedZoneId: 'Z0123456789ABCDEFGHIJ' },
+      ],
+    });
+    template.hasResourceProperties('AWS::ApiGatewayV2::DomainName', {
+      DomainName: 'claims.dev.cpor-partners.net',
+      DomainNameConfigurations: [
+        Match.objectLike({
+          CertificateArn: { Ref: logicalId(built.stateless, certificate) },
+          EndpointType: 'REGIONAL',
+          SecurityPolicy: 'TLS_1_2',
+        }),
+      ],
+    });
+  });
+
+  it("maps the whole domain to the API's $default stage", () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::ApiMapping', {
+      ApiId: { Ref: logicalId(built.stateless, built.stateless.api.api) },
+      DomainName: { Ref: domainId() },
+      Stage: '$default',
+    });
+    // The mapping names the stage, so it must wait for it.
+    template.hasResource('AWS::ApiGatewayV2::ApiMapping', {
+      DependsOn: [logicalId(built.stateless, built.stateless.api.stage)],
+    });
+  });
+
+  it('aliases the name to the regional endpoint in the zone', () => {
+    template.hasResourceProperties('AWS::Route53::RecordSet', {
+      Name: 'claims.dev.cpor-partners.net.',
+      Type: 'A',
+      HostedZoneId: 'Z0123456789ABCDEFGHIJ',
+      AliasTarget: {
+        DNSName: { 'Fn::GetAtt': [domainId(), 'RegionalDomainName'] },
+        HostedZoneId: { 'Fn::GetAtt': [domainId(), 'RegionalHostedZoneId'] },
+      },
+    });
+  });
+
+  it('puts the domain into every consent link', async () => {
+    expect(relayEnvironmentOf(built).PUBLIC_BASE_URL).toBe('https://claims.dev.cpor-partners.net');
+    template.hasOutput('PublicBaseUrl', { Value: 'https://claims.dev.cpor-partners.net' });
+    expect(linkOf(await consentEmailOf(built)).origin).toBe('https://claims.dev.cpor-partners.net');
+  });
+});
+
+describe('a custom domain with an existing certificate and no hosted zone', () => {
+  const certificateArn =
+    'arn:aws:acm:eu-west-1:123456789012:certificate/0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0';
+  const built = buildServiceApp('dev', {
+    context: {
+      stages: {
+        dev: {
+          ...stageContext('dev'),
+          customDomain: { domainName: 'claims.cpor-partners.net', certificateArn },
+        },
+      },
+    },
+  });
+  const template = Template.fromStack(built.stateless);
+
+  it('uses that certificate, creates no record, and outputs the CNAME target', () => {
+    template.resourceCountIs('AWS::CertificateManager::Certificate', 0);
+    template.resourceCountIs('AWS::Route53::RecordSet', 0);
+    template.hasResourceProperties('AWS::ApiGatewayV2::DomainName', {
+      DomainNameConfigurations: [Match.objectLike({ CertificateArn: certificateArn })],
+    });
+    template.hasOutput('CustomDomainTarget', {
+      Value: {
+        'Fn::GetAtt': [
+          logicalId(built.stateless, built.stateless.customDomain?.domainName as IConstruct),
+          'RegionalDomainName',
+        ],
+      },
+    });
+    expect(relayEnvironmentOf(built).PUBLIC_BASE_URL).toBe('https://claims.cpor-partners.net');
+  });
+});
