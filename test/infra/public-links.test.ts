@@ -12,10 +12,10 @@ import type { IConstruct } from 'constructs';
 import { describe, expect, it } from 'vitest';
 import { ConsentTokens } from '../../functions/adapters/consent-tokens.js';
 import { readConfig, relayEnvironment } from '../../functions/config.js';
-import type { Claim } from '../../functions/domain/claim.js';
 import type { RenderedEmail } from '../../functions/emails/templates.js';
 import { relayOutboxEvent } from '../../functions/use-cases/relay-outbox.js';
 import type { ServiceApp } from '../../infra/service-app.js';
+import { approvedClaim } from '../support/approved-claim.js';
 import { buildServiceApp, stageContext } from './service-app-fixture.js';
 
 const FAKE_API_ID = 'a1b2c3d4e5';
@@ -45,28 +45,7 @@ function relayEnvironmentOf(built: ServiceApp): Record<string, unknown> {
   return resource.Properties.Environment.Variables;
 }
 
-const claim: Claim = {
-  id: 'c-1',
-  partnerId: 'p-1',
-  status: 'approved',
-  version: 5,
-  name: 'Contoso rollout',
-  customer: {
-    tenantId: '8f0c2a5e-4b1d-4c3e-9a7f-1e2d3c4b5a69',
-    domain: 'contoso.com',
-    contact: { name: 'Chris', email: 'chris@contoso.com' },
-  },
-  partner: { mpnId: '1234567', contact: { name: 'Pat', email: 'pat@fabrikam.com' } },
-  activity: 'preSales',
-  products: [{ family: 'microsoft365', workload: 'Teams' }],
-  deadlines: { consentEndsAt: '2026-12-01T17:00:00.000Z' },
-  statusSince: '2026-11-24T17:00:00.000Z',
-  consent: { status: 'pending', endsAt: '2026-12-01T17:00:00.000Z' },
-  slaBreaches: [],
-  createdAt: '2026-11-20T17:00:00.000Z',
-  updatedAt: '2026-11-24T17:00:00.000Z',
-  createdBy: 'alice',
-};
+const claim = approvedClaim;
 
 /** The consent email the deployed relay would send, rendered with the template's environment. */
 async function consentEmailOf(built: ServiceApp): Promise<RenderedEmail> {

@@ -1,28 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import type { Claim } from '../../functions/domain/claim.js';
 import { escapeHtml, renderEmail } from '../../functions/emails/templates.js';
+import { approvedClaim } from '../support/approved-claim.js';
 
+// The values that exercise escaping on top of the shared sample claim.
 const base: Claim = {
-  id: 'c-1',
-  partnerId: 'p-1',
-  status: 'approved',
-  version: 5,
+  ...approvedClaim,
   name: 'Rollout <script>alert(1)</script> & more',
   customer: {
     tenantId: 't',
     domain: 'contoso.com',
     contact: { name: 'Chris "C" O\'Neil', email: 'chris@contoso.com' },
   },
-  partner: { mpnId: '1234567', contact: { name: 'Pat', email: 'pat@fabrikam.com' } },
-  activity: 'preSales',
-  products: [{ family: 'microsoft365', workload: 'Teams' }],
-  deadlines: { consentEndsAt: '2026-12-01T17:00:00.000Z' },
-  statusSince: '2026-11-24T17:00:00.000Z',
-  consent: { status: 'pending', endsAt: '2026-12-01T17:00:00.000Z' },
-  slaBreaches: [],
-  createdAt: '2026-11-20T17:00:00.000Z',
-  updatedAt: '2026-11-24T17:00:00.000Z',
-  createdBy: 'alice',
 };
 
 describe('email templates', () => {
