@@ -84,13 +84,23 @@ export interface ClaimStore {
    * `before` (same version, same history head); throws `VersionConflictError` otherwise.
    */
   update(before: ClaimRecord, write: ClaimWrite): Promise<ClaimRecord>;
-  /** Appends a history event that doesn't change the claim (a comment, a document event). */
+  /**
+   * Appends a history event that doesn't change the claim (a comment, a document event). With
+   * a `request`, the event takes the request's id and the request is recorded with it, once:
+   * a second append of the same request fails with `VersionConflictError`.
+   */
   append(
     before: ClaimRecord,
     entry: Omit<HistoryEntry, 'version'>,
     actor: Actor,
     at: string,
+    request?: KeyedRequest,
   ): Promise<HistoryEvent>;
+  /** The event an earlier append of this request recorded, with the request's hash. */
+  eventOfRequest(
+    claimId: string,
+    requestId: string,
+  ): Promise<{ event: HistoryEvent; hash: string } | undefined>;
   get(id: string): Promise<ClaimRecord | undefined>;
   list(query: ClaimListQuery): Promise<ClaimPage>;
   /** Every history event of the claim, oldest first (internal checks; the API reads pages). */
@@ -100,6 +110,16 @@ export interface ClaimStore {
     claimId: string,
     query: HistoryPageQuery,
   ): Promise<{ record: ClaimRecord | undefined; page: HistoryPage }>;
+}
+
+/**
+ * A request sent with an `Idempotency-Key`: the id of what it makes, derived from the key and
+ * its scope, and the hash of its body. A retry of it, however late and whatever happened to the
+ * first response, lands on the same id.
+ */
+export interface KeyedRequest {
+  id: string;
+  hash: string;
 }
 
 /** Another writer changed the claim first (optimistic concurrency). */

@@ -5,7 +5,7 @@
 import type { Claim } from '../domain/claim.js';
 import { type HistoryEvent, verifyHistoryChain } from '../domain/history.js';
 import type { ClaimAction } from '../domain/lifecycle.js';
-import type { DocumentStore, HistoryPosition } from '../domain/ports.js';
+import type { DocumentStore, HistoryPosition, KeyedRequest } from '../domain/ports.js';
 import { type ClaimsDeps, createNewClaim, getVisibleClaim, listVisibleClaims } from '../use-cases/claims.js';
 import { addComment, readHistoryPage } from '../use-cases/conversation.js';
 import { disputeClaim } from '../use-cases/dispute.js';
@@ -26,7 +26,7 @@ import {
   resolveDisputeSchema,
 } from './claim.schema.js';
 import type { CursorCodec } from './cursor.js';
-import { claimIdFor, idempotencyScopeOf } from './idempotency.js';
+import { type IdempotencyScope, idempotencyScopeOf, idFromScope } from './idempotency.js';
 import { preconditionOf } from './preconditions.js';
 import { parseBody, parseQuery, pathParameter } from './request.js';
 import { etagOf, json } from './responses.js';
@@ -131,9 +131,7 @@ export function claimOperations(deps: ClaimsDeps & { cursors: CursorCodec; docum
       const draft = parseBody(event, claimDraftSchema);
       // With an Idempotency-Key the claim's id follows from the key, so a retry finds its claim
       // even when the first attempt's response (and Powertools' record of it) was lost.
-      const scope = idempotencyScopeOf(event);
-      const request = scope && { id: claimIdFor(scope), hash: scope.fingerprint };
-      const { claim } = await createNewClaim(deps, actor, draft, request);
+      const { claim } = await createNewClaim(deps, actor, draft, keyedRequest(event, 'claim'));
       return claimResponse(201, claim, actor, { location: `/v1/claims/${claim.id}` });
     },
 
@@ -208,7 +206,11 @@ export function claimOperations(deps: ClaimsDeps & { cursors: CursorCodec; docum
     addComment: async (event) => {
       const actor = actorOf(event);
       const { text } = parseBody(event, addCommentSchema);
-      const comment = await addComment(deps, actor, pathParameter(event, 'id'), text, preconditionOf(event));
+      // Keyed, the comment's id follows from the key too: a retry after a lost answer finds it.
+      const comment = await addComment(deps, actor, pathParameter(event, 'id'), text, {
+        precondition: preconditionOf(event),
+        request: keyedRequest(event, 'comment'),
+      });
       return json(201, commentItem(comment));
     },
 
@@ -249,4 +251,10 @@ function commentItem(event: HistoryEvent) {
     at: event.at,
     claimStatus: event.toStatus,
   };
+}
+
+/** The id and body hash of a request sent with an `Idempotency-Key`, or `undefined` without one. */
+function keyedRequest(event: ApiEvent, made: Parameters<typeof idFromScope>[1]): KeyedRequest | undefined {
+  const scope: IdempotencyScope | undefined = idempotencyScopeOf(event);
+  return scope && { id: idFromScope(scope, made), hash: scope.fingerprint };
 }

@@ -70,11 +70,12 @@ function bodyFingerprint(event: ApiEvent): string {
 }
 
 /**
- * The id of the claim a create with this scope makes: a UUID (version 8, RFC 9562) from the
- * SHA-256 of the scope, so a retry of the create, however late, names the same claim.
+ * The id of what a keyed request makes (a create's claim, a comment's history event): a UUID
+ * (version 8, RFC 9562) from the SHA-256 of the scope, so a retry of the request, however late
+ * and whatever happened to its first response, names the same thing.
  */
-export function claimIdFor(scope: IdempotencyScope): string {
-  const bytes = createHash('sha256').update('cpor-claims/claim-id\n').update(scope.scope).digest();
+export function idFromScope(scope: IdempotencyScope, made: 'claim' | 'comment'): string {
+  const bytes = createHash('sha256').update(`cpor-claims/${made}-id\n`).update(scope.scope).digest();
   bytes[6] = ((bytes[6] ?? 0) & 0x0f) | 0x80;
   bytes[8] = ((bytes[8] ?? 0) & 0x3f) | 0x80;
   const hex = bytes.subarray(0, 16).toString('hex');

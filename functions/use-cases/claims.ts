@@ -12,6 +12,7 @@ import {
   type ClaimPage,
   type ClaimRecord,
   type ClaimStore,
+  type KeyedRequest,
   transitionWrite,
   VersionConflictError,
 } from '../domain/ports.js';
@@ -24,16 +25,6 @@ export interface ClaimsDeps {
 }
 
 type PartnerActor = Extract<Actor, { kind: 'partner' }>;
-
-/**
- * A create sent with an `Idempotency-Key`: the claim's id, derived from the key and its
- * scope, and the hash of the request. A retry of it, however late and whatever happened to
- * the first response, lands on the same id.
- */
-export interface CreateRequest {
-  id: string;
-  hash: string;
-}
 
 /** The `Idempotency-Key` of a create was already used with another request. */
 export class IdempotencyKeyReusedError extends Error {
@@ -49,7 +40,7 @@ export async function createNewClaim(
   deps: ClaimsDeps,
   actor: PartnerActor,
   draft: ClaimDraft,
-  request?: CreateRequest,
+  request?: KeyedRequest,
 ): Promise<ClaimRecord> {
   const now = deps.clock.now();
   const id = request?.id ?? deps.newId();

@@ -11,9 +11,10 @@
  */
 import { readFileSync } from 'node:fs';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { StateMachine } from 'aws-local-stepfunctions';
-import type { Claim, DeadlineKind } from '../../functions/domain/claim.js';
+import { INDEXES, REVIEWER_INDEX_SHARDS } from '../../functions/adapters/table-schema.js';
+import type { Claim, ClaimStatus, DeadlineKind } from '../../functions/domain/claim.js';
 import type { Clock } from '../../functions/domain/clock.js';
 import { LIVE_DEADLINES } from '../../functions/domain/lifecycle.js';
 import {
@@ -38,6 +39,9 @@ export function claimTimerDefinition(substitutions: Record<string, string>): unk
   return JSON.parse(text);
 }
 
+/** Claims whose due timers run at once (DynamoDB Local is one process; more only queue there). */
+const FIRING_CONCURRENCY = 8;
+
 export type ExpireHandler = (input: TimerExecutionInput) => Promise<unknown>;
 
 export interface LocalTimers extends TimerScheduler {
@@ -50,7 +54,10 @@ export interface LocalTimers extends TimerScheduler {
   live(claimOf: (claimId: string) => Promise<Claim | undefined>): Promise<TimerExecutionInput[]>;
   /** Runs every timer due at `now`; returns how many executions ran. Failures are logged and kept. */
   fireDue(): Promise<number>;
-  /** Arms the timers of every live deadline in the table (local only: a Scan). */
+  /**
+   * Arms the timers of every live deadline in the table: a Query per status that has a live
+   * deadline and per shard of the `byStatus` index, reading only what a timer needs.
+   */
   rearmFromTable(client: DynamoDBClient, tableName: string): Promise<number>;
 }
 
@@ -79,6 +86,45 @@ export function createLocalTimers(options: {
 
   const pending = () => [...timers.values()].sort((a, b) => a.dueAt.localeCompare(b.dueAt));
 
+  const run = async (timer: TimerExecutionInput) => {
+    const execution = machine.run(timer as never, {
+      overrides: {
+        taskResourceLocalHandlers: {
+          ExpireDeadline: async (input) => (await options.expire(input as never)) as never,
+        },
+        // The virtual clock already passed dueAt: waiting in real time would add nothing.
+        waitTimeOverrides: { WaitUntilDue: 0 },
+        retryIntervalOverrides: { ExpireDeadline: 0 },
+      },
+    });
+    try {
+      await execution.result;
+      timers.delete(keyOf(timer));
+    } catch (error) {
+      // The machine's Catch ends in a Fail state: like the cloud alarm, report and keep it armed.
+      options.onError?.(error, timer);
+    }
+  };
+
+  /**
+   * Runs what is due now: each claim's timers in due order, claims side by side (as many
+   * executions run at once in the cloud), so thousands of due timers do not queue one by one.
+   */
+  const fireDueNow = async () => {
+    const now = options.clock.now().getTime();
+    const due = [...timers.values()].filter((t) => resumeAt(t) <= now);
+    const byClaim = new Map<string, TimerExecutionInput[]>();
+    for (const timer of due) byClaim.set(timer.claimId, [...(byClaim.get(timer.claimId) ?? []), timer]);
+    const queues = [...byClaim.values()].map((q) => q.sort((a, b) => a.dueAt.localeCompare(b.dueAt)));
+    const worker = async () => {
+      for (let queue = queues.shift(); queue; queue = queues.shift())
+        for (const timer of queue) await run(timer);
+    };
+    await Promise.all(Array.from({ length: FIRING_CONCURRENCY }, worker));
+    return due.length;
+  };
+  let firing: Promise<unknown> = Promise.resolve();
+
   return {
     start,
     pending,
@@ -90,60 +136,61 @@ export function createLocalTimers(options: {
       }
       return live;
     },
-    async fireDue() {
-      const now = options.clock.now().getTime();
-      const due = [...timers.values()]
-        .filter((t) => resumeAt(t) <= now)
-        .sort((a, b) => a.dueAt.localeCompare(b.dueAt));
-      for (const timer of due) {
-        const execution = machine.run(timer as never, {
-          overrides: {
-            taskResourceLocalHandlers: {
-              ExpireDeadline: async (input) => (await options.expire(input as never)) as never,
-            },
-            // The virtual clock already passed dueAt: waiting in real time would add nothing.
-            waitTimeOverrides: { WaitUntilDue: 0 },
-            retryIntervalOverrides: { ExpireDeadline: 0 },
-          },
-        });
-        try {
-          await execution.result;
-          timers.delete(keyOf(timer));
-        } catch (error) {
-          // The machine's Catch ends in a Fail state: like the cloud alarm, report and keep it armed.
-          options.onError?.(error, timer);
-        }
-      }
-      return due.length;
+    fireDue() {
+      // One firing at a time (the ticker and a clock move may both ask): a second caller waits
+      // for the firing in flight and then fires what is due by then, so nothing runs twice.
+      const next = firing.then(fireDueNow, fireDueNow);
+      firing = next.catch(() => undefined);
+      return next;
     },
     async rearmFromTable(client, tableName) {
       const documents = DynamoDBDocumentClient.from(client);
-      let armed = 0;
-      let start: Record<string, unknown> | undefined;
-      do {
-        const page = await documents.send(
-          new ScanCommand({
-            TableName: tableName,
-            FilterExpression: '#type = :claim',
-            ExpressionAttributeNames: { '#type': 'type' },
-            ExpressionAttributeValues: { ':claim': 'claim' },
-            ExclusiveStartKey: start,
-          }),
-        );
-        for (const item of page.Items ?? []) {
-          const claim = item.data as Claim;
-          for (const deadline of LIVE_DEADLINES[claim.status] as DeadlineKind[]) {
-            const dueAt = claim.deadlines[deadline];
-            if (!dueAt) continue;
-            await this.start(
-              timerExecutionInput({ claimId: claim.id, deadline, dueAt, version: claim.version }),
+      const statuses = (Object.keys(LIVE_DEADLINES) as ClaimStatus[]).filter(
+        (status) => LIVE_DEADLINES[status].length > 0,
+      );
+      const partitions = statuses.flatMap((status) =>
+        Array.from({ length: REVIEWER_INDEX_SHARDS }, (_, shard) => `S#${status}#${shard}`),
+      );
+      const counts = await Promise.all(
+        partitions.map(async (partition) => {
+          let armed = 0;
+          let exclusiveStartKey: Record<string, unknown> | undefined;
+          do {
+            const page = await documents.send(
+              new QueryCommand({
+                TableName: tableName,
+                IndexName: 'byStatus',
+                KeyConditionExpression: '#pk = :pk',
+                ProjectionExpression: '#data.#id, #data.#status, #data.#deadlines, #data.#version',
+                ExpressionAttributeNames: {
+                  '#pk': INDEXES.byStatus.partition,
+                  '#data': 'data',
+                  '#id': 'id',
+                  '#status': 'status',
+                  '#deadlines': 'deadlines',
+                  '#version': 'version',
+                },
+                ExpressionAttributeValues: { ':pk': partition },
+                ExclusiveStartKey: exclusiveStartKey,
+              }),
             );
-            armed++;
-          }
-        }
-        start = page.LastEvaluatedKey;
-      } while (start);
-      return armed;
+            for (const item of page.Items ?? []) {
+              const claim = item.data as Pick<Claim, 'id' | 'status' | 'deadlines' | 'version'>;
+              for (const deadline of LIVE_DEADLINES[claim.status] as DeadlineKind[]) {
+                const dueAt = claim.deadlines[deadline];
+                if (!dueAt) continue;
+                await start(
+                  timerExecutionInput({ claimId: claim.id, deadline, dueAt, version: claim.version }),
+                );
+                armed++;
+              }
+            }
+            exclusiveStartKey = page.LastEvaluatedKey;
+          } while (exclusiveStartKey);
+          return armed;
+        }),
+      );
+      return counts.reduce((sum, n) => sum + n, 0);
     },
   };
 }

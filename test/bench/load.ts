@@ -79,7 +79,7 @@ const stack = stackProcess({
   sesPort: await findFreePort(),
   logDir: dataRoot,
   log,
-  startTimeoutMs: 180_000,
+  startTimeoutMs: 600_000, // a slow restart under load is reported, not a failure of the run
 });
 const stats = newStats();
 const client = retryingClient({

@@ -247,20 +247,26 @@ describe('Idempotency-Key: a create retried after a crash yields exactly one cla
     vi.spyOn(Date, 'now').mockImplementation(() => realNow() + ms);
   };
 
-  /** Sends a create that crashes after its commit; resolves once the claim is committed. */
-  async function crashingCreate(token: string, key: string, mode: 'die' | 'lose-response') {
+  /** Sends a POST that crashes after its commit; resolves once its transaction is committed. */
+  async function crashingPost(
+    token: string,
+    key: string,
+    mode: 'die' | 'lose-response',
+    path = '/v1/claims',
+    body: unknown = draft(),
+  ) {
     const committed = new Promise<void>((resolve) => {
       crash = { mode, committed: resolve };
     });
     const aborted = new AbortController();
-    const first = fetch(`${api.url}/v1/claims`, {
+    const first = fetch(`${api.url}${path}`, {
       method: 'POST',
       headers: {
         authorization: `Bearer ${token}`,
         'content-type': 'application/json',
         'idempotency-key': key,
       },
-      body: JSON.stringify(draft()),
+      body: JSON.stringify(body),
       signal: aborted.signal,
     }).then(
       (response) => response.status,
@@ -270,6 +276,8 @@ describe('Idempotency-Key: a create retried after a crash yields exactly one cla
     if (mode === 'die') aborted.abort();
     return first;
   }
+  const crashingCreate = (token: string, key: string, mode: 'die' | 'lose-response') =>
+    crashingPost(token, key, mode);
 
   it.each([
     ['after the in-progress record expired', 10 * 60_000],
@@ -305,5 +313,34 @@ describe('Idempotency-Key: a create retried after a crash yields exactly one cla
     expect(retry.status, retry.text).toBe(201);
     expect((retry.json as ClaimView).id).toBe(committed?.id);
     expect(await claimsOf(token)).toHaveLength(1);
+  });
+
+  it('a comment whose process died after the commit, retried after the in-progress record expired, is in the history once', async () => {
+    const token = await partnerToken('crash-comment');
+    const claim = claimOf(await create(token, 'the-claim'), 201);
+    const path = `/v1/claims/${claim.id}/comments`;
+    expect(await crashingPost(token, 'lost-comment', 'die', path, { text: 'Said once' })).toBe('no answer');
+
+    later(10 * 60_000);
+    const fresh = await partnerToken('crash-comment');
+    const retry = await api.request('POST', path, {
+      token: fresh,
+      body: { text: 'Said once' },
+      headers: { 'idempotency-key': 'lost-comment' },
+    });
+    expect(retry.status, retry.text).toBe(201);
+    const comments = (await api.request('GET', path, { token: fresh })).json as {
+      items: { id: string; text: string }[];
+    };
+    expect(comments.items.filter((c) => c.text === 'Said once')).toHaveLength(1);
+    expect((retry.json as { id: string }).id).toBe(comments.items.find((c) => c.text === 'Said once')?.id);
+    // The same key with another text is another request, even now: refused, nothing added.
+    const reused = await api.request('POST', path, {
+      token: fresh,
+      body: { text: 'Said otherwise' },
+      headers: { 'idempotency-key': 'lost-comment' },
+    });
+    expect(reused.status).toBe(422);
+    expect(problemOf(reused).type).toMatch(/idempotency-key-reused$/);
   });
 });
