@@ -210,6 +210,7 @@ try {
       while (nextJourney < journeys.length && performance.now() < deadline && !aborted) {
         const journey = journeys[nextJourney++] as Journey;
         startedJourneys++;
+        if (startedJourneys % PROGRESS_EVERY === 0) log(`${startedJourneys} journeys started`);
         await runJourney(journey, {
           client,
           runId: `s${SEED}`,
@@ -218,7 +219,6 @@ try {
           verifyTimeoutMs: 60_000,
           uploadGiveUpMs: 60_000,
         });
-        if (startedJourneys % PROGRESS_EVERY === 0) log(`${startedJourneys} journeys started`);
       }
     }),
   );
