@@ -20,6 +20,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createDocumentClient } from '../../functions/wiring.js';
 import { createLocalDynamoDbClient, findFreePort } from '../../infra/local/dynamodb-local.js';
+import { TOKEN_LIFETIME_SECONDS } from '../../infra/local/local-auth.js';
 import { LOCAL_TABLE_NAME } from '../../infra/local/local-cloud.js';
 import { chaosController, seededRandom, startWithRetries } from './load-chaos.js';
 import {
@@ -108,12 +109,26 @@ try {
     if (answer.status !== 200) throw new Error(`token: ${answer.status} ${answer.text}`);
     return (answer.json as { token: string }).token;
   };
-  const partnerTokens = await Promise.all(
-    Array.from({ length: PARTNERS }, (_, p) =>
-      token({ sub: `user-${p}`, partnerId: `load-partner-${p}`, roles: ['Partner.GlobalAdmin'] }),
-    ),
+  const partnerTokens: string[] = [];
+  const reviewerTokens: string[] = [];
+  const issueTokens = async () => {
+    const partners = await Promise.all(
+      Array.from({ length: PARTNERS }, (_, p) =>
+        token({ sub: `user-${p}`, partnerId: `load-partner-${p}`, roles: ['Partner.GlobalAdmin'] }),
+      ),
+    );
+    const reviewers = await Promise.all(['rita', 'ray'].map((sub) => token({ sub, roles: ['Reviewer'] })));
+    partnerTokens.splice(0, partners.length, ...partners);
+    reviewerTokens.splice(0, reviewers.length, ...reviewers);
+  };
+  await issueTokens();
+  // A dev token lives an hour: like a portal, re-issue them well before (a journey that took one
+  // just before the refresh still has 40 minutes), so a long run never turns into 401s.
+  const tokenRefresher = setInterval(
+    () => void issueTokens().catch((error: unknown) => log(`re-issuing tokens failed: ${String(error)}`)),
+    (TOKEN_LIFETIME_SECONDS * 1000) / 3,
   );
-  const reviewerTokens = await Promise.all(['rita', 'ray'].map((sub) => token({ sub, roles: ['Reviewer'] })));
+  tokenRefresher.unref();
 
   const random = seededRandom(SEED);
   const journeys: Journey[] = Array.from({ length: CLAIMS }, (_, index) => ({
