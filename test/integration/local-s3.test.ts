@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { DeleteObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import { afterEach, describe, expect, it } from 'vitest';
-import { UPLOAD_PREFIX } from '../../functions/adapters/document-object-keys.js';
+import { UPLOAD_PREFIX } from '../../functions/storage-layout/document-object-keys.js';
 import { createS3Client } from '../../functions/wiring.js';
 import { LOCAL_DOCUMENTS_BUCKET, type LocalCloud, startLocalCloud } from '../../infra/local/local-cloud.js';
 import { type LocalS3, startLocalS3 } from '../../infra/local/s3-local.js';

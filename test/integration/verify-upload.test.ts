@@ -16,7 +16,6 @@ import {
 import type { S3Event } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { detectContentType, measureZipArchive } from '../../functions/adapters/content-type-detector.js';
-import { uploadKeyOf } from '../../functions/adapters/document-object-keys.js';
 import { DynamoDbClaimStore } from '../../functions/adapters/dynamodb-claim-store.js';
 import { DynamoDbDocumentStore } from '../../functions/adapters/dynamodb-document-store.js';
 import { S3DocumentObjects } from '../../functions/adapters/s3-document-objects.js';
@@ -26,6 +25,7 @@ import {
   buildVerifyUploadHandler,
   type VerifyUploadHandler,
 } from '../../functions/events/verify-upload-handler.js';
+import { uploadKeyOf } from '../../functions/storage-layout/document-object-keys.js';
 import { verifyUploadedDocument } from '../../functions/use-cases/verify-upload.js';
 import { createDocumentClient, createS3Client, createVerifyUploadDeps } from '../../functions/wiring.js';
 import { LOCAL_AWS_REGION } from '../../infra/local/dynamodb-local.js';
