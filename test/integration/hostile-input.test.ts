@@ -40,6 +40,7 @@ import {
   signingKeyPath,
 } from '../../infra/local/local-auth.js';
 import { tokenRoute } from '../../infra/local/local-routes.js';
+import { claimDraft } from '../support/claim-draft.js';
 import { createTestTable, type TestTable } from '../support/dynamodb.js';
 import type { TestApi, TestRequestOptions, TestResponse } from '../support/test-api.js';
 import {
@@ -48,7 +49,6 @@ import {
   type ClaimView,
   castOf,
   claimIn,
-  draft,
   footprint,
   type Status,
 } from '../support/workflow.js';
@@ -72,7 +72,7 @@ const BODY_ROUTES: {
     method: 'POST',
     action: '',
     schema: claimDraftSchema,
-    valid: draft(),
+    valid: claimDraft(),
     status: 'none',
     who: 'bob',
   },
@@ -438,7 +438,7 @@ describe('hostile input: never a 5xx, always a 4xx problem+json, never a change'
     const create = (body: unknown, token = cast.bob) => api.request('POST', '/v1/claims', { token, body });
 
     it('oversized bodies → 413 (over 64 KiB at the handler, over 1 MiB at the adapter)', async () => {
-      const big = draft({ name: 'x'.repeat(MAX_BODY_BYTES) });
+      const big = claimDraft({ name: 'x'.repeat(MAX_BODY_BYTES) });
       expectRefusal(await create(big), [413]);
       expectRefusal(await patch({ name: 'y'.repeat(MAX_BODY_BYTES + 1) }), [413]);
       expectRefusal(
@@ -521,7 +521,7 @@ describe('hostile input: never a 5xx, always a 4xx problem+json, never a change'
       const response = await patch({ name });
       expectFieldErrors(response);
       expect((response.json as { errors: { field: string }[] }).errors.map((e) => e.field)).toContain('name');
-      expectFieldErrors(await create(draft({ name })));
+      expectFieldErrors(await create(claimDraft({ name })));
     });
 
     it.each([
@@ -731,7 +731,7 @@ describe('hostile input: never a 5xx, always a 4xx problem+json, never a change'
         for (const [method, path, body] of [
           ['GET', '/v1/claims', undefined],
           ['GET', `/v1/claims/${editing().id}`, undefined],
-          ['POST', '/v1/claims', draft()],
+          ['POST', '/v1/claims', claimDraft()],
           ['PATCH', `/v1/claims/${editing().id}`, { name: 'Owned' }],
           ['POST', `/v1/claims/${claims.get('underReview')?.id}/approve`, {}],
         ] as const) {
@@ -746,7 +746,7 @@ describe('hostile input: never a 5xx, always a 4xx problem+json, never a change'
           await sign({ partnerId: '' }),
           await sign({ roles: 'Partner.GlobalAdmin Reviewer', partnerId: undefined }),
         ]) {
-          expectRefusal(await create(draft(), token), [403]);
+          expectRefusal(await create(claimDraft(), token), [403]);
         }
       });
     });
@@ -803,7 +803,7 @@ describe('hostile input: never a 5xx, always a 4xx problem+json, never a change'
         '--x\r\nContent-Disposition: form-data; name="name"\r\n\r\nOwned\r\n--x--',
       ],
       ['application/xml', '<name>Owned</name>'],
-      ['text/plain', JSON.stringify(draft())],
+      ['text/plain', JSON.stringify(claimDraft())],
     ])('a non-JSON content type (%s) → 415', async (contentType, body) => {
       for (const path of ['/v1/claims', `/v1/claims/${editing().id}/comments`]) {
         const response = await api.request('POST', path, {

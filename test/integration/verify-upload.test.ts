@@ -32,6 +32,7 @@ import { LOCAL_AWS_REGION } from '../../infra/local/dynamodb-local.js';
 import { lambdaContext } from '../../infra/local/http-adapter.js';
 import { type LocalCloud, startLocalCloud } from '../../infra/local/local-cloud.js';
 import { startLocalS3 } from '../../infra/local/s3-local.js';
+import { claimDraft } from '../support/claim-draft.js';
 import { createTestTable, type TestTable } from '../support/dynamodb.js';
 import { sampleDocxBomb, sampleHtml, samplePdf } from '../support/sample-files.js';
 import { partner, walkClaim } from '../support/store-fixtures.js';
@@ -129,17 +130,7 @@ async function api(harness: Harness, method: string, path: string, body?: unknow
 }
 
 async function newClaim(harness: Harness): Promise<string> {
-  const created = await api(harness, 'POST', '/v1/claims', {
-    name: 'Contoso rollout',
-    customer: {
-      tenantId: '8f0c2a5e-4b1d-4c3e-9a7f-1e2d3c4b5a69',
-      domain: 'contoso.com',
-      contact: { name: 'Chris', email: 'chris@contoso.com' },
-    },
-    partner: { mpnId: '1234567', contact: { name: 'Pat', email: 'pat@fabrikam.com' } },
-    activity: 'preSales',
-    products: [{ family: 'microsoft365', workload: 'Teams' }],
-  });
+  const created = await api(harness, 'POST', '/v1/claims', claimDraft({ name: 'Contoso rollout' }));
   expect(created.status).toBe(201);
   return created.json.id as string;
 }
