@@ -52,25 +52,51 @@ export interface ApiBench {
   submitted(): Promise<string>;
 }
 
-/** Starts the API benchmarks' cloud on table `bench-claims`. */
-export async function startApiBench(env: BenchEnvironment): Promise<ApiBench> {
+/** A local cloud of the bench, its API's DynamoDB requests counted, and the usual two callers. */
+export interface BenchCloud {
+  cloud: LocalCloud;
+  clock: ManualClock;
+  counter: CountingClient;
+  request: HttpRequest;
+  /** Token of `<name>-partner`, a global admin of `partnerId`. */
+  partner: string;
+  /** Token of `<name>-reviewer`. */
+  reviewer: string;
+}
+
+/** Starts a local cloud on `tableName` (with or without the lifecycle runtime) and signs in its callers. */
+export async function startBenchCloud(
+  env: BenchEnvironment,
+  options: { tableName: string; lifecycle: boolean; name: string; partnerId: string },
+): Promise<BenchCloud> {
   const counter = countingDynamoDbClient(env.dynamoDbEndpoint);
   const clock = new ManualClock(new Date());
-  const tableName = 'bench-claims';
   const cloud = await env.startCloud({
     dynamoDbEndpoint: env.dynamoDbEndpoint,
-    tableName,
+    tableName: options.tableName,
     clock,
-    lifecycle: false,
+    lifecycle: options.lifecycle,
     apiDynamoDbClient: counter.client,
   });
   const request = httpClient(cloud.url);
   const partner = await tokenOf(request, {
-    sub: 'bench-partner',
-    partnerId: 'bench-a',
+    sub: `${options.name}-partner`,
+    partnerId: options.partnerId,
     roles: ['Partner.GlobalAdmin'],
   });
-  const reviewer = await tokenOf(request, { sub: 'bench-reviewer', roles: ['Reviewer'] });
+  const reviewer = await tokenOf(request, { sub: `${options.name}-reviewer`, roles: ['Reviewer'] });
+  return { cloud, clock, counter, request, partner, reviewer };
+}
+
+/** Starts the API benchmarks' cloud on table `bench-claims`. */
+export async function startApiBench(env: BenchEnvironment): Promise<ApiBench> {
+  const tableName = 'bench-claims';
+  const { clock, counter, request, partner, reviewer } = await startBenchCloud(env, {
+    tableName,
+    lifecycle: false,
+    name: 'bench',
+    partnerId: 'bench-a',
+  });
   const seeder = { table: { client: env.raw, tableName }, clock };
 
   const must: ApiBench['must'] = async (response, status = 200) => {

@@ -4,19 +4,9 @@
  * and priced at the README's list prices.
  */
 import { randomUUID } from 'node:crypto';
-import { ManualClock } from '../../functions/domain/clock.js';
 import { seedAvailableDocument } from '../support/documents.js';
-import type { BenchEnvironment } from './api-bench.js';
-import {
-  countingDynamoDbClient,
-  draft,
-  httpClient,
-  printTable,
-  readUnitsOf,
-  round,
-  tokenOf,
-  writeUnitsOf,
-} from './support.js';
+import { type BenchEnvironment, startBenchCloud } from './api-bench.js';
+import { countingDynamoDbClient, draft, printTable, readUnitsOf, round, writeUnitsOf } from './support.js';
 
 /** us-east-1 list prices as in README "Estimated monthly cost" (2026-11-24). */
 const PRICES = {
@@ -34,25 +24,14 @@ const PRICES = {
 
 /** Takes one claim create → approved with the lifecycle runtime on, counts, prices; prints table (f). */
 export async function lifecycleCost(env: BenchEnvironment) {
-  const endpoint = env.dynamoDbEndpoint;
-  const counter = countingDynamoDbClient(endpoint);
-  const seedCounter = countingDynamoDbClient(endpoint);
-  const clock = new ManualClock(new Date());
+  const seedCounter = countingDynamoDbClient(env.dynamoDbEndpoint);
   const tableName = 'bench-lifecycle';
-  const cloud = await env.startCloud({
-    dynamoDbEndpoint: endpoint,
+  const { cloud, clock, counter, request, partner, reviewer } = await startBenchCloud(env, {
     tableName,
-    clock,
     lifecycle: true,
-    apiDynamoDbClient: counter.client,
-  });
-  const request = httpClient(cloud.url);
-  const partner = await tokenOf(request, {
-    sub: 'life-partner',
+    name: 'life',
     partnerId: 'bench-life',
-    roles: ['Partner.GlobalAdmin'],
   });
-  const reviewer = await tokenOf(request, { sub: 'life-reviewer', roles: ['Reviewer'] });
   const start = counter.calls.length;
   let apiRequests = 0;
   const call = async (method: string, path: string, token: string, body?: unknown) => {

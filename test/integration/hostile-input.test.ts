@@ -42,7 +42,7 @@ import {
 import { tokenRoute } from '../../infra/local/local-routes.js';
 import { claimDraft } from '../support/claim-draft.js';
 import { createTestTable, type TestTable } from '../support/dynamodb.js';
-import type { TestApi, TestRequestOptions, TestResponse } from '../support/test-api.js';
+import { type TestApi, type TestResponse, testClient } from '../support/test-api.js';
 import {
   ACTION_BODIES,
   type Cast,
@@ -313,38 +313,7 @@ describe('hostile input: never a 5xx, always a 4xx problem+json, never a change'
       maxBodyBytes: 1024 * 1024,
       logError: () => {},
     });
-    const request = async (method: string, path: string, opts: TestRequestOptions = {}) => {
-      const headers: Record<string, string> = {};
-      let body: string | undefined;
-      if (opts.body !== undefined || opts.rawBody !== undefined) {
-        headers['content-type'] = 'application/json';
-        body = opts.rawBody ?? JSON.stringify(opts.body);
-      }
-      if (opts.token !== undefined) headers.authorization = `Bearer ${opts.token}`;
-      Object.assign(headers, opts.headers);
-      const response = await fetch(`${server.url}${path}`, {
-        method,
-        headers,
-        ...(body !== undefined && { body }),
-      });
-      const text = await response.text();
-      const isJson = /^application\/([\w.-]+\+)?json\b/i.test(response.headers.get('content-type') ?? '');
-      return {
-        status: response.status,
-        headers: response.headers,
-        text,
-        json: isJson && text ? JSON.parse(text) : undefined,
-      };
-    };
-    api = {
-      request,
-      table,
-      clock,
-      async token(tokenRequest) {
-        const response = await request('POST', '/_local/token', { body: tokenRequest });
-        return (response.json as { token: string }).token;
-      },
-    };
+    api = { ...testClient(server.url), table, clock };
     cast = await castOf(api);
     for (const status of ['editing', 'submitted', 'underReview', 'rejected', 'disputed'] as const) {
       claims.set(status, await claimIn(api, { partner: cast.alice, rita: cast.rita }, status));

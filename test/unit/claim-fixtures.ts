@@ -78,6 +78,20 @@ export const ACTOR_OF: Record<ClaimActionType, ActorKind> = {
   customerDeny: 'customer',
 };
 
+/**
+ * design.md: the one deadline each status carries from the moment it is entered. Written out
+ * here rather than read from `LIVE_DEADLINES`, like `ACTOR_OF`.
+ */
+export const CARRIED_DEADLINE: Record<ClaimStatus, DeadlineKind | undefined> = {
+  editing: undefined,
+  submitted: 'reviewStartBy',
+  underReview: 'decisionBy',
+  partnerActionRequired: 'partnerResponseBy',
+  approved: 'consentEndsAt',
+  rejected: 'disputeBy',
+  disputed: 'decisionBy',
+};
+
 /** A well-formed example of each action (the `edit` patch touches a field editable after submission). */
 export function sampleAction(type: ClaimActionType): ClaimAction {
   switch (type) {
