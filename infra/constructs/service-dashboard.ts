@@ -75,7 +75,7 @@ export function addServiceDashboard(scope: Construct, props: ServiceDashboardPro
 
 function apiWidgets(apis: readonly Watched<IHttpApi>[]): IWidget[] {
   if (apis.length === 0) return [];
-  const each = <T>(f: (api: IHttpApi, label: string) => T) => apis.map((a) => f(a.resource, a.label));
+  const each = (f: (api: IHttpApi, label: string) => IMetric | IMetric[]) => metricsOf(apis, f);
   return [
     graph(
       'API requests',
@@ -86,7 +86,7 @@ function apiWidgets(apis: readonly Watched<IHttpApi>[]): IWidget[] {
       each((api, label) => [
         api.metricClientError({ label: `${label} 4xx`, statistic: 'Sum' }),
         api.metricServerError({ label: `${label} 5xx`, statistic: 'Sum' }),
-      ]).flat(),
+      ]),
     ),
     graph(
       'API latency (ms)',
@@ -94,15 +94,14 @@ function apiWidgets(apis: readonly Watched<IHttpApi>[]): IWidget[] {
         api.metricLatency({ label: `${label} p50`, statistic: 'p50' }),
         api.metricLatency({ label: `${label} p99`, statistic: 'p99' }),
         api.metricIntegrationLatency({ label: `${label} integration p99`, statistic: 'p99' }),
-      ]).flat(),
+      ]),
     ),
   ];
 }
 
 function functionWidgets(functions: readonly Watched<IFunction>[]): IWidget[] {
   if (functions.length === 0) return [];
-  const each = (f: (fn: IFunction, label: string) => IMetric | IMetric[]) =>
-    functions.flatMap((w) => f(w.resource, w.label));
+  const each = (f: (fn: IFunction, label: string) => IMetric | IMetric[]) => metricsOf(functions, f);
   return [
     graph(
       'Lambda errors',
@@ -242,6 +241,14 @@ class DeferredRow implements IWidget {
   toJson(): unknown[] {
     return this.rendered.toJson();
   }
+}
+
+/** The metrics `f` makes of each watched resource, in the order they were watched. */
+function metricsOf<T>(
+  watched: readonly Watched<T>[],
+  f: (resource: T, label: string) => IMetric | IMetric[],
+): IMetric[] {
+  return watched.flatMap((w) => f(w.resource, w.label));
 }
 
 function graph(title: string, metrics: IMetric[], width = 8): GraphWidget {
