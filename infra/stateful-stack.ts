@@ -22,7 +22,7 @@ import {
   KEY,
   KEY_ATTRIBUTE_TYPE,
   TTL_ATTRIBUTE,
-} from '../functions/adapters/table-schema.js';
+} from '../functions/storage-layout/table-schema.js';
 import { DocumentsBucket } from './constructs/documents-bucket.js';
 import { DomainEventBus } from './constructs/domain-event-bus.js';
 import { PartnerUserPool } from './constructs/partner-user-pool.js';
@@ -61,7 +61,7 @@ export interface StatefulStackProps extends StackProps {
 }
 
 export class StatefulStack extends Stack {
-  /** The single table of `functions/adapters/table-schema.ts`: claims, history, documents, outbox. */
+  /** The single table of `functions/storage-layout/table-schema.ts`: claims, history, documents, outbox. */
   readonly table: TableV2;
   /** Powertools idempotency records of `Idempotency-Key` POSTs (expire after a day via TTL). */
   readonly idempotencyTable: TableV2;

@@ -6,8 +6,8 @@
  */
 import { createHash, createHmac } from 'node:crypto';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { KEY } from '../storage-layout/table-schema.js';
 import type { ConsentLinks, OutboxEvent } from '../use-cases/relay-outbox.js';
-import { KEY } from './table-schema.js';
 
 export interface ConsentTokenRecord {
   claimId: string;

@@ -26,7 +26,13 @@ import {
   type ListPosition,
   VersionConflictError,
 } from '../domain/ports.js';
-import { INDEXES, type IndexName, KEY, REVIEWER_INDEX_SHARDS, TTL_ATTRIBUTE } from './table-schema.js';
+import {
+  INDEXES,
+  type IndexName,
+  KEY,
+  REVIEWER_INDEX_SHARDS,
+  TTL_ATTRIBUTE,
+} from '../storage-layout/table-schema.js';
 
 /** How long a relayed outbox item stays in the table (the stream has already carried it). */
 const OUTBOX_RETENTION_SECONDS = 7 * 24 * 3600;

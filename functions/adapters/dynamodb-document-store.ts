@@ -14,6 +14,7 @@ import {
   type DocumentStore,
   retryOnVersionConflict,
 } from '../domain/ports.js';
+import { KEY } from '../storage-layout/table-schema.js';
 import {
   claimKey,
   type DynamoDbClaimStore,
@@ -21,7 +22,6 @@ import {
   queryClaimItems,
   transactOrConflict,
 } from './dynamodb-claim-store.js';
-import { KEY } from './table-schema.js';
 
 const documentKey = (claimId: string, documentId: string) => ({
   [KEY.partition]: `CLAIM#${claimId}`,

@@ -17,8 +17,8 @@ import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { ClaimDocument } from '../domain/document.js';
 import type { DocumentObjects, PresignedDownload, PresignedUpload, UploadedObject } from '../domain/ports.js';
+import { uploadKeyOf } from '../storage-layout/document-object-keys.js';
 import { attachmentDisposition } from './content-disposition.js';
-import { uploadKeyOf } from './document-object-keys.js';
 
 export interface S3DocumentObjectsOptions {
   /** Sends the verifier's requests and signs download links. */

@@ -12,7 +12,7 @@ import type { Tracer } from '@aws-lambda-powertools/tracer';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { Context, S3Event } from 'aws-lambda';
-import { decodeEventKey, parseUploadKey } from '../adapters/document-object-keys.js';
+import { decodeEventKey, parseUploadKey } from '../storage-layout/document-object-keys.js';
 import {
   type VerificationOutcome,
   type VerifyUploadDeps,

@@ -3,7 +3,7 @@
  * objects, TLS only), encrypted, versioned, retained, CORS only for the portals' browser
  * uploads, server access logs, lifecycle rules for abandoned uploads and old versions, and
  * optionally GuardDuty Malware Protection for S3 on the upload prefix. The key layout is
- * `functions/adapters/document-object-keys.ts`.
+ * `functions/storage-layout/document-object-keys.ts`.
  */
 import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { CfnMalwareProtectionPlan } from 'aws-cdk-lib/aws-guardduty';
@@ -22,7 +22,7 @@ import {
   ABANDONED_UPLOAD_DAYS,
   DOCUMENT_PREFIX,
   UPLOAD_PREFIX,
-} from '../../functions/adapters/document-object-keys.js';
+} from '../../functions/storage-layout/document-object-keys.js';
 
 export interface DocumentsBucketProps {
   /** Browser origins of the portals: the only ones CORS lets POST uploads (and read downloads). */

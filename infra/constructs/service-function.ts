@@ -29,7 +29,7 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference.js';
 import { Construct } from 'constructs';
-import { INDEXES } from '../../functions/adapters/table-schema.js';
+import { INDEXES } from '../../functions/storage-layout/table-schema.js';
 import { leanDependencyAliases } from './lean-dependencies.js';
 import { ServiceAlarms } from './service-alarms.js';
 

@@ -10,7 +10,7 @@ import { EventType, type IBucket } from 'aws-cdk-lib/aws-s3';
 import { LambdaDestination } from 'aws-cdk-lib/aws-s3-notifications';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { DOCUMENT_PREFIX, UPLOAD_PREFIX } from '../../functions/adapters/document-object-keys.js';
+import { DOCUMENT_PREFIX, UPLOAD_PREFIX } from '../../functions/storage-layout/document-object-keys.js';
 import { ServiceAlarms } from './service-alarms.js';
 import { ServiceFunction } from './service-function.js';
 

@@ -13,10 +13,10 @@ import { readFileSync } from 'node:fs';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { StateMachine } from 'aws-local-stepfunctions';
-import { INDEXES, REVIEWER_INDEX_SHARDS } from '../../functions/adapters/table-schema.js';
 import type { Claim, ClaimStatus, DeadlineKind } from '../../functions/domain/claim.js';
 import type { Clock } from '../../functions/domain/clock.js';
 import { LIVE_DEADLINES } from '../../functions/domain/lifecycle.js';
+import { INDEXES, REVIEWER_INDEX_SHARDS } from '../../functions/storage-layout/table-schema.js';
 import {
   carriesDeadline,
   type TimerExecutionInput,

@@ -16,7 +16,7 @@
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createDocumentClient } from '../../functions/wiring.js';
 import { createLocalDynamoDbClient, findFreePort } from '../../infra/local/dynamodb-local.js';
@@ -36,9 +36,8 @@ import {
 import { GaveUpError, newStats, retryingClient } from './load-client.js';
 import { type Journey, PLANS, pickPlan, runJourney } from './load-journey.js';
 import { sleep, stackProcess } from './load-stack.js';
-import { percentile, printTable, round, writeBenchResult } from './support.js';
+import { percentile, printTable, ROOT, round, writeBenchResults } from './support.js';
 
-const ROOT = resolve(import.meta.dirname, '../..');
 const { values: flags } = parseArgs({
   options: {
     claims: { type: 'string' },
@@ -412,7 +411,7 @@ try {
     console.log(`  ${String(counts[kind]).padStart(6)}  ${kind}: ${INVARIANTS[kind]}`);
     for (const example of summary.examples[kind] ?? []) console.log(`            e.g. ${example}`);
   }
-  writeBenchResult(ROOT, 'load', summary);
+  writeBenchResults({ load: summary }, (key) => key !== 'load');
   console.log('Wrote the `load` key of bench-results.json.');
   const enoughKills = chaos.kills().filter((k) => k.cause === 'kill').length >= KILLS;
   if (!enoughKills) console.log(`Only ${chaos.kills().length} of ${KILLS} planned kills happened.`);

@@ -2,7 +2,7 @@ import type { CfnElement, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ABANDONED_UPLOAD_DAYS } from '../../functions/adapters/document-object-keys.js';
+import { ABANDONED_UPLOAD_DAYS } from '../../functions/storage-layout/document-object-keys.js';
 import type { ServiceFunction } from '../../infra/constructs/service-function.js';
 import { nagPacks, type ServiceApp } from '../../infra/service-app.js';
 import { buildServiceApp, cdkJsonContext } from './service-app-fixture.js';

@@ -19,8 +19,8 @@ import {
   EXPIRE_DEADLINE_FUNCTION_ARN_SUBSTITUTION,
   STATE_MACHINE_LOG_DELIVERY_ACTIONS,
 } from '../../infra/constructs/claim-timer.js';
-import { SES_CONFIGURATION_SET_DIMENSION } from '../../infra/constructs/service-alarms.js';
 import type { ServiceFunction } from '../../infra/constructs/service-function.js';
+import { SES_CONFIGURATION_SET_DIMENSION } from '../../infra/constructs/service-metrics.js';
 import type { ServiceApp } from '../../infra/service-app.js';
 import { buildServiceApp, cdkJsonContext } from './service-app-fixture.js';
 

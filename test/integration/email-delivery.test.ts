@@ -28,6 +28,7 @@ import { LocalEventLog } from '../../infra/local/local-event-log.js';
 import { type LocalSes, startLocalSes } from '../../infra/local/ses-local.js';
 import { type StreamPoller, startStreamPoller } from '../../infra/local/stream-poller.js';
 import { createTestTable, type TestTable } from '../support/dynamodb.js';
+import { outboxBatchOf } from '../support/outbox-stream.js';
 import { TO_APPROVAL, walkClaim } from '../support/store-fixtures.js';
 
 /** Where the dying process stops. */
@@ -95,16 +96,7 @@ describe('no email is ever lost: a crash between any two steps, then a redeliver
   /** The outbox records of `claimId` the stream delivered, as one batch in stream order. */
   async function outboxBatch(claimId: string): Promise<DynamoDBStreamEvent> {
     await poller.drain();
-    const Records = delivered
-      .flatMap((b) => b.Records)
-      .filter(
-        (r) =>
-          r.eventName === 'INSERT' &&
-          r.dynamodb?.NewImage?.type?.S === 'outbox' &&
-          r.dynamodb.NewImage.claimId?.S === claimId,
-      );
-    expect(Records.length).toBeGreaterThan(0);
-    return { Records };
+    return outboxBatchOf(delivered, claimId);
   }
 
   /** A relay process as the Lambda entry builds it, with its own clients; `crashAt` makes it die there. */

@@ -33,8 +33,9 @@ import { createLocalTimers, type LocalTimers } from '../../infra/local/local-tim
 import { type LocalSes, startLocalSes } from '../../infra/local/ses-local.js';
 import { type StreamPoller, startStreamPoller } from '../../infra/local/stream-poller.js';
 import { createTestTable, type TestTable } from '../support/dynamodb.js';
+import { outboxBatchOf } from '../support/outbox-stream.js';
 import { calendar, partner, reviewer, stepClaim, TO_APPROVAL, walkClaim } from '../support/store-fixtures.js';
-import type { TestApi, TestRequestOptions, TestResponse } from '../support/test-api.js';
+import { type TestApi, testClient } from '../support/test-api.js';
 import {
   act,
   type Cast,
@@ -146,30 +147,7 @@ describe('faults injected at the SDK middleware stack of the API’s DynamoDB cl
       localRoutes: [tokenRoute(auth)],
       logError: () => {},
     });
-    const request = async (method: string, path: string, opts: TestRequestOptions = {}) => {
-      const headers: Record<string, string> = { ...opts.headers };
-      if (opts.token) headers.authorization = `Bearer ${opts.token}`;
-      const body = opts.body === undefined ? undefined : JSON.stringify(opts.body);
-      if (body !== undefined) headers['content-type'] ??= 'application/json';
-      const response = await fetch(`${server.url}${path}`, { method, headers, ...(body && { body }) });
-      const text = await response.text();
-      const isJson = /json/.test(response.headers.get('content-type') ?? '');
-      return {
-        status: response.status,
-        headers: response.headers,
-        text,
-        json: isJson && text ? JSON.parse(text) : undefined,
-      } satisfies TestResponse;
-    };
-    api = {
-      request,
-      table,
-      clock,
-      async token(tokenRequest) {
-        const response = await request('POST', '/_local/token', { body: tokenRequest });
-        return (response.json as { token: string }).token;
-      },
-    };
+    api = { ...testClient(server.url), table, clock };
     cast = await castOf(api);
   });
   afterAll(async () => {
@@ -387,16 +365,7 @@ describe('faults in the outbox relay and the timers (ports wrapped; DynamoDB Loc
   /** The outbox records of `claimId` the stream delivered, as one batch in stream order. */
   async function outboxBatch(claimId: string): Promise<DynamoDBStreamEvent> {
     await poller.drain();
-    const Records = delivered
-      .flatMap((b) => b.Records)
-      .filter(
-        (r) =>
-          r.eventName === 'INSERT' &&
-          r.dynamodb?.NewImage?.type?.S === 'outbox' &&
-          r.dynamodb.NewImage.claimId?.S === claimId,
-      );
-    expect(Records.length).toBeGreaterThan(0);
-    return { Records };
+    return outboxBatchOf(delivered, claimId);
   }
   const timersOf = (claimId: string) => timers.pending().filter((t) => t.claimId === claimId);
 

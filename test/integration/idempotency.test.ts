@@ -6,6 +6,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createLocalDynamoDbClient } from '../../infra/local/dynamodb-local.js';
+import { claimDraft } from '../support/claim-draft.js';
 import { seedAvailableDocument } from '../support/documents.js';
 import { dynamoDbEndpoint } from '../support/dynamodb.js';
 import { startTestApi, type TestApi, type TestResponse } from '../support/test-api.js';
@@ -18,7 +19,6 @@ import {
   claimIn,
   claimOf,
   createClaim,
-  draft,
   footprint,
   problemOf,
 } from '../support/workflow.js';
@@ -33,7 +33,7 @@ describe('Idempotency-Key on POST routes', () => {
   });
   afterAll(async () => api?.stop());
 
-  const create = (token: string, key: string | undefined, body: unknown = draft()) =>
+  const create = (token: string, key: string | undefined, body: unknown = claimDraft()) =>
     api.request('POST', '/v1/claims', {
       token,
       body,
@@ -90,7 +90,7 @@ describe('Idempotency-Key on POST routes', () => {
   it('the same key with a different body is a 422 problem and writes nothing', async () => {
     claimOf(await create(cast.alice, 'body-bound'), 201);
     const before = await countOwn(cast.alice);
-    const reused = await create(cast.alice, 'body-bound', draft({ name: 'Another claim altogether' }));
+    const reused = await create(cast.alice, 'body-bound', claimDraft({ name: 'Another claim altogether' }));
     expect(reused.status).toBe(422);
     expect(problemOf(reused).type).toMatch(/idempotency-key-reused$/);
     expect(await countOwn(cast.alice)).toBe(before);
@@ -168,10 +168,10 @@ describe('Idempotency-Key: scope and request identity', () => {
     const second = await partnerToken('X', 'y/z');
     const headers = { 'idempotency-key': 'scope-check' };
     const mine = claimOf(
-      await api.request('POST', '/v1/claims', { token: first, body: draft(), headers }),
+      await api.request('POST', '/v1/claims', { token: first, body: claimDraft(), headers }),
       201,
     );
-    const theirs = await api.request('POST', '/v1/claims', { token: second, body: draft(), headers });
+    const theirs = await api.request('POST', '/v1/claims', { token: second, body: claimDraft(), headers });
     const created = claimOf(theirs, 201);
     expect(created.id).not.toBe(mine.id);
     expect(created.partnerId).toBe('X');
@@ -179,7 +179,7 @@ describe('Idempotency-Key: scope and request identity', () => {
 
   it('the same JSON with other whitespace and key order is the same request, not a 422', async () => {
     const token = await partnerToken('partner-ws', 'wes');
-    const body = draft() as Record<string, unknown>;
+    const body = claimDraft() as Record<string, unknown>;
     const headers = { 'idempotency-key': 'same-json' };
     const first = claimOf(
       await api.request('POST', '/v1/claims', { token, rawBody: JSON.stringify(body), headers }),
@@ -239,7 +239,7 @@ describe('Idempotency-Key: a create retried after a crash yields exactly one cla
     api.token({ sub: 'crash-test', partnerId, roles: ['Partner.GlobalAdmin'] });
   const claimsOf = async (token: string) =>
     ((await api.request('GET', '/v1/claims?limit=100', { token })).json as { items: ClaimView[] }).items;
-  const create = (token: string, key: string, body: unknown = draft()) =>
+  const create = (token: string, key: string, body: unknown = claimDraft()) =>
     api.request('POST', '/v1/claims', { token, body, headers: { 'idempotency-key': key } });
   /** Moves `Date.now()` (what Powertools reads) forward. */
   const later = (ms: number) => {
@@ -253,7 +253,7 @@ describe('Idempotency-Key: a create retried after a crash yields exactly one cla
     key: string,
     mode: 'die' | 'lose-response',
     path = '/v1/claims',
-    body: unknown = draft(),
+    body: unknown = claimDraft(),
   ) {
     const committed = new Promise<void>((resolve) => {
       crash = { mode, committed: resolve };
@@ -298,7 +298,7 @@ describe('Idempotency-Key: a create retried after a crash yields exactly one cla
       expect(retry.headers.get('location')).toBe(`/v1/claims/${committed?.id}`);
       expect(await claimsOf(fresh)).toHaveLength(1);
       // The same key with another body, even now, is another request: refused.
-      const reused = await create(fresh, 'lost-answer', draft({ name: 'Something else' }));
+      const reused = await create(fresh, 'lost-answer', claimDraft({ name: 'Something else' }));
       expect(reused.status).toBe(422);
       expect(problemOf(reused).type).toMatch(/idempotency-key-reused$/);
       expect(await claimsOf(fresh)).toHaveLength(1);

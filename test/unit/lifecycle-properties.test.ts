@@ -33,7 +33,17 @@ import {
   type Transition,
   touchedFields,
 } from '../../functions/domain/lifecycle.js';
-import { ACTOR_KINDS, ACTOR_OF, actors, ctxAt, DAY, deepFreeze, draft, HOUR } from './claim-fixtures.js';
+import {
+  ACTOR_KINDS,
+  ACTOR_OF,
+  actors,
+  CARRIED_DEADLINE,
+  ctxAt,
+  DAY,
+  deepFreeze,
+  draft,
+  HOUR,
+} from './claim-fixtures.js';
 import {
   atLocal,
   businessDaysBetween,
@@ -55,17 +65,6 @@ const FROM: Record<ClaimAction['type'], readonly ClaimStatus[]> = {
   dispute: ['rejected'],
   resolveDispute: ['disputed'],
   customerDeny: ['approved'],
-};
-
-/** design.md: the one deadline each status may carry. */
-const LIVE: Record<ClaimStatus, DeadlineKind | undefined> = {
-  editing: undefined,
-  submitted: 'reviewStartBy',
-  underReview: 'decisionBy',
-  partnerActionRequired: 'partnerResponseBy',
-  approved: 'consentEndsAt',
-  rejected: 'disputeBy',
-  disputed: 'decisionBy',
 };
 
 /**
@@ -319,7 +318,7 @@ function apply(run: Run, s: Step): void {
       const result = applyDeadlineExpiry(before, timer, ctxAt(run.now));
       const due =
         before.deadlines[timer.deadline] === timer.dueAt &&
-        LIVE[before.status] === timer.deadline &&
+        CARRIED_DEADLINE[before.status] === timer.deadline &&
         run.now.getTime() >= dueAt;
       const flagged = before.slaBreaches.some(
         (b) => b.deadline === timer.deadline && b.dueAt === timer.dueAt,
@@ -497,7 +496,7 @@ function checkTransition(run: Run, result: Transition): void {
 
   if (claim.status !== before.status) {
     expect(claim.statusSince).toBe(at);
-    const carried = LIVE[claim.status];
+    const carried = CARRIED_DEADLINE[claim.status];
     const finalRejection = claim.status === 'rejected' && claim.rejection?.final;
     if (carried && !finalRejection) expect(claim.deadlines[carried]).toBeDefined();
   } else {
@@ -569,7 +568,7 @@ function checkClaim(run: Run): void {
   }
 
   // Only the status's own deadline may be live, and every live deadline has a timer.
-  const carried = LIVE[claim.status];
+  const carried = CARRIED_DEADLINE[claim.status];
   for (const kind of Object.keys(claim.deadlines)) {
     expect(kind).toBe(carried);
     expect(run.timers).toContainEqual({ deadline: kind, dueAt: claim.deadlines[kind as DeadlineKind] });
@@ -650,7 +649,7 @@ describe('any sequence of actions, clock moves and timer fires', () => {
     const expected = [
       ...ACTION_TYPES.flatMap((type) => FROM[type].map((from) => `${type}::${from}`)),
       ...CLAIM_STATUSES.flatMap((status) =>
-        LIVE[status] ? [`deadlineExpired:${LIVE[status]}:${status}`] : [],
+        CARRIED_DEADLINE[status] ? [`deadlineExpired:${CARRIED_DEADLINE[status]}:${status}`] : [],
       ),
     ];
     expect(expected.filter((transition) => !seen.has(transition))).toEqual([]);
@@ -740,7 +739,7 @@ describe('business-day deadlines from any instant', () => {
         const { calendar } = ctxAt(at);
         const dueAt = calendar.addBusinessDays(at, 5).toISOString();
         expect(dueAt > at.toISOString()).toBe(true);
-        checkDeadlineArithmetic(LIVE[status] as DeadlineKind, dueAt, at);
+        checkDeadlineArithmetic(CARRIED_DEADLINE[status] as DeadlineKind, dueAt, at);
       }),
       { numRuns: 500 },
     );
