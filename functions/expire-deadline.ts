@@ -1,7 +1,8 @@
 /** Lambda entry: the claim timer's task — applies a deadline's timeout if it is still live. */
 import { calendarOf, readConfig, timerEnvironment } from './config.js';
+import type { TimerInput } from './domain/timers.js';
 import { lambdaObservability } from './observability.js';
-import { expireDeadline, type TimerInput } from './use-cases/expire-deadline.js';
+import { expireDeadline } from './use-cases/expire-deadline.js';
 import { createTimerDeps } from './wiring.js';
 
 const config = readConfig(timerEnvironment);

@@ -2,11 +2,11 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SESClient } from '@aws-sdk/client-ses';
 import { SFNClient } from '@aws-sdk/client-sfn';
-import { buildRelayHandler } from './adapters/dynamodb-stream-relay.js';
 import { EventBridgePublisher } from './adapters/eventbridge-publisher.js';
 import { SesMailer } from './adapters/ses-mailer.js';
 import { StepFunctionsTimerScheduler } from './adapters/sfn-timer-scheduler.js';
 import { readConfig, relayEnvironment, resolveSecret } from './config.js';
+import { buildRelayHandler } from './events/outbox-relay-handler.js';
 import { lambdaObservability } from './observability.js';
 import { createRelayDeps } from './wiring.js';
 

@@ -19,10 +19,11 @@ import { S3DocumentObjects } from './adapters/s3-document-objects.js';
 import { type BusinessCalendarConfig, createBusinessCalendar } from './domain/business-calendar.js';
 import { type Clock, systemClock } from './domain/clock.js';
 import { type DocumentPolicy, documentPolicy } from './domain/document.js';
+import type { Mailer } from './domain/ports/email.js';
+import type { EventPublisher, TimerScheduler } from './domain/ports/outbox.js';
 import type { VerifyUploadHandlerDeps } from './events/verify-upload-handler.js';
 import type { ApiDeps } from './http/api-handler.js';
 import { SERVICE_NAME } from './observability.js';
-import type { EventPublisher, Mailer, TimerScheduler } from './use-cases/relay-outbox.js';
 
 export interface ServiceSettings {
   tableName: string;

@@ -6,7 +6,8 @@
  */
 import { createHash, createHmac } from 'node:crypto';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import type { ConsentLinks, OutboxEvent } from '../use-cases/relay-outbox.js';
+import type { ConsentLinks } from '../domain/ports/consent-tokens.js';
+import type { OutboxEvent } from '../domain/ports/outbox.js';
 import { KEY } from './table-schema.js';
 
 export interface ConsentTokenRecord {

@@ -14,17 +14,17 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { Claim } from '../domain/claim.js';
 import { chainEvent, type HistoryEntry, type HistoryEvent } from '../domain/history.js';
-import {
-  type ClaimListQuery,
-  type ClaimPage,
-  type ClaimRecord,
-  type ClaimStore,
-  type ClaimWrite,
-  type HistoryPage,
-  type HistoryPageQuery,
-  type ListPosition,
-  VersionConflictError,
-} from '../domain/ports.js';
+import type {
+  ClaimListQuery,
+  ClaimPage,
+  ClaimRecord,
+  ClaimStore,
+  ClaimWrite,
+  HistoryPage,
+  HistoryPageQuery,
+  ListPosition,
+} from '../domain/ports/claim-store.js';
+import { VersionConflictError } from '../domain/version-conflict.js';
 import { INDEXES, type IndexName, KEY, REVIEWER_INDEX_SHARDS, TTL_ATTRIBUTE } from './table-schema.js';
 
 /** How long a relayed outbox item stays in the table (the stream has already carried it). */

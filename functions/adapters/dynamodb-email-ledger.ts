@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
-import type { EmailLease, EmailLedger, LeaseRequest, SentEmail } from '../use-cases/relay-outbox.js';
+import type { EmailLease, EmailLedger, LeaseRequest, SentEmail } from '../domain/ports/email.js';
 import { KEY, TTL_ATTRIBUTE } from './table-schema.js';
 
 /**

@@ -11,15 +11,13 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type { Tracer } from '@aws-lambda-powertools/tracer';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
-import type {
-  APIGatewayProxyEventV2WithJWTAuthorizer,
-  APIGatewayProxyStructuredResultV2,
-  Context,
-} from 'aws-lambda';
+import type { Context } from 'aws-lambda';
 import type { BusinessCalendar } from '../domain/business-calendar.js';
 import type { Clock } from '../domain/clock.js';
 import type { DocumentPolicy } from '../domain/document.js';
-import type { ClaimStore, DocumentObjects, DocumentStore } from '../domain/ports.js';
+import type { ClaimStore } from '../domain/ports/claim-store.js';
+import type { DocumentObjects, DocumentStore } from '../domain/ports/documents.js';
+import type { ApiEvent, ApiHandler, ApiResult } from './api-event.js';
 import { claimOperations, type Operation } from './claim-operations.js';
 import { createCursorCodec } from './cursor.js';
 import { documentOperations } from './document-operations.js';
@@ -49,10 +47,6 @@ export interface ApiDeps {
   idempotencyStore?: BasePersistenceLayer;
   newId?: () => string;
 }
-
-export type ApiEvent = APIGatewayProxyEventV2WithJWTAuthorizer;
-export type ApiResult = APIGatewayProxyStructuredResultV2;
-export type ApiHandler = (event: ApiEvent, context: Context) => Promise<ApiResult>;
 
 /** The operations this Lambda serves: every route of the table with `function: 'api'`. */
 type ApiOperationId = Extract<Route, { function: 'api' }>['operationId'];

@@ -13,8 +13,8 @@ import {
   type ClaimRecord,
   type ClaimStore,
   transitionWrite,
-  VersionConflictError,
-} from '../domain/ports.js';
+} from '../domain/ports/claim-store.js';
+import { VersionConflictError } from '../domain/version-conflict.js';
 
 export interface ClaimsDeps {
   store: ClaimStore;

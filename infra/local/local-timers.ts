@@ -16,13 +16,13 @@ import { StateMachine } from 'aws-local-stepfunctions';
 import type { Claim, DeadlineKind } from '../../functions/domain/claim.js';
 import type { Clock } from '../../functions/domain/clock.js';
 import { LIVE_DEADLINES } from '../../functions/domain/lifecycle.js';
+import type { TimerScheduler } from '../../functions/domain/ports/outbox.js';
 import {
-  carriesDeadline,
   type TimerExecutionInput,
   timerExecutionInput,
   timerExecutionName,
-} from '../../functions/use-cases/expire-deadline.js';
-import type { TimerScheduler } from '../../functions/use-cases/relay-outbox.js';
+} from '../../functions/domain/timers.js';
+import { carriesDeadline } from '../../functions/use-cases/expire-deadline.js';
 
 export const CLAIM_TIMER_ASL = new URL('../../statemachines/claim-timer.asl.json', import.meta.url);
 const LOCAL_EXPIRE_FUNCTION_ARN =

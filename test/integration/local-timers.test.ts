@@ -1,11 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbClaimStore } from '../../functions/adapters/dynamodb-claim-store.js';
 import { ManualClock } from '../../functions/domain/clock.js';
-import {
-  expireDeadline,
-  type TimerExecutionInput,
-  timerExecutionInput,
-} from '../../functions/use-cases/expire-deadline.js';
+import { type TimerExecutionInput, timerExecutionInput } from '../../functions/domain/timers.js';
+import { expireDeadline } from '../../functions/use-cases/expire-deadline.js';
 import { createDocumentClient } from '../../functions/wiring.js';
 import { startLifecycleRuntime } from '../../infra/local/lifecycle-runtime.js';
 import { claimTimerDefinition, createLocalTimers } from '../../infra/local/local-timers.js';

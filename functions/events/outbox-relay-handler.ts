@@ -9,7 +9,8 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
-import { type OutboxEvent, type RelayDeps, relayOutboxEvent } from '../use-cases/relay-outbox.js';
+import type { OutboxEvent } from '../domain/ports/outbox.js';
+import { type RelayDeps, relayOutboxEvent } from '../use-cases/relay-outbox.js';
 
 /** The outbox event of a stream record, or `undefined` for any other change of the table. */
 export function outboxEventOf(record: DynamoDBRecord): OutboxEvent | undefined {
