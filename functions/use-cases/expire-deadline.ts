@@ -40,10 +40,14 @@ export type ExpiryOutcome =
 
 const SYSTEM: Actor = { kind: 'system' };
 
-export async function expireDeadline(
-  deps: { store: ClaimStore; clock: Clock; calendar: BusinessCalendar },
-  input: TimerInput,
-): Promise<ExpiryOutcome> {
+/** The expire-deadline function's ports. */
+export interface ExpireDeadlineDeps {
+  store: ClaimStore;
+  clock: Clock;
+  calendar: BusinessCalendar;
+}
+
+export async function expireDeadline(deps: ExpireDeadlineDeps, input: TimerInput): Promise<ExpiryOutcome> {
   return retryOnVersionConflict(async (): Promise<ExpiryOutcome> => {
     const record = await deps.store.get(input.claimId);
     if (!record) return { applied: false, reason: 'claimNotFound' };

@@ -9,7 +9,6 @@ import { join } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { SESClient } from '@aws-sdk/client-ses';
-import { SesMailer } from '../../functions/adapters/ses-mailer.js';
 import type { BusinessCalendarConfig } from '../../functions/domain/business-calendar.js';
 import type { ManualClock } from '../../functions/domain/clock.js';
 import type { TimerInput } from '../../functions/domain/timers.js';
@@ -118,6 +117,7 @@ export async function startLifecycleRuntime(options: LifecycleRuntimeOptions): P
       throw error;
     }
   }
+  // Built here, not by `createRelayDeps`, so that stopping the runtime can close it.
   const sesClient = new SESClient({
     endpoint: ses.url,
     region: LOCAL_AWS_REGION,
@@ -128,9 +128,9 @@ export async function startLifecycleRuntime(options: LifecycleRuntimeOptions): P
       ...settings,
       consentSecret: persistedSecret(options.dataDir, 'consent-secret'),
       publicBaseUrl: options.publicBaseUrl,
+      email: { sender: LOCAL_SENDER, client: sesClient },
       timers,
-      mailer: new SesMailer(sesClient, LOCAL_SENDER),
-      publisher: events,
+      events,
     }),
   );
   // Timers of claims written before this start (or while it was down) are armed again.

@@ -1,7 +1,7 @@
 /**
  * The layering rules of `functions/`, checked on the real import graph: adapters depend on
- * the domain only (every port is declared there), and no two files import each other, even
- * through others or for types only. TypeScript's own pre-processor reads the imports
+ * the domain only (every port is declared there), every Lambda entry is made the same way,
+ * and no two files import each other, even through others or for types only. TypeScript's own pre-processor reads the imports
  * (static, type-only, re-exports and dynamic `import()`), so comments and strings never count.
  */
 import { readdirSync, readFileSync } from 'node:fs';
@@ -80,6 +80,17 @@ describe('the import graph of functions/', () => {
       );
     expect(outside).toEqual([]);
   });
+
+  it.each(['api', 'consent', 'expire-deadline', 'outbox-relay', 'verify-upload'])(
+    'builds the Lambda entry %s the same way: settings, composition root, handler, one helper',
+    (entry) => {
+      const imports = graph.get(`functions/${entry}.ts`) ?? [];
+      expect(imports).toEqual(
+        expect.arrayContaining(['functions/config.ts', 'functions/wiring.ts', 'functions/lambda-entry.ts']),
+      );
+      expect(imports).toHaveLength(4); // and its handler builder
+    },
+  );
 
   it('has no cycle between files', () => {
     expect(cycles(graph).map((cycle) => cycle.join(' -> '))).toEqual([]);
