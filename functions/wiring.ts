@@ -229,23 +229,19 @@ export function createConsentDeps(settings: ConsentSettings): ConsentHandlerDeps
 export function createRelayDeps(settings: RelaySettings): RelayHandlerDeps {
   const documentClient = createDocumentClient(createDynamoDbClient(settings));
   const { email, timers, events } = settings;
-  const sesClient = email.client ?? new SESClient(endpointOptions(undefined, settings));
+  // Cloud clients only: locally the timers and the event log are given as ports, and SES as a client.
+  const cloud = endpointOptions(undefined, settings);
+  const sesClient = email.client ?? new SESClient(cloud);
   return {
     timers:
       'start' in timers
         ? timers
-        : new StepFunctionsTimerScheduler(
-            new SFNClient(endpointOptions(undefined, settings)),
-            timers.stateMachineArn,
-          ),
+        : new StepFunctionsTimerScheduler(new SFNClient(cloud), timers.stateMachineArn),
     mailer: new SesMailer(sesClient, email.sender, email.configurationSet),
     publisher:
       'publish' in events
         ? events
-        : new EventBridgePublisher(
-            new EventBridgeClient(endpointOptions(undefined, settings)),
-            events.eventBusName,
-          ),
+        : new EventBridgePublisher(new EventBridgeClient(cloud), events.eventBusName),
     ledger: new DynamoDbEmailLedger(documentClient, settings.tableName),
     clock: settings.clock ?? systemClock,
     consentLinks: new ConsentTokens(
