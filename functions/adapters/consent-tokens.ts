@@ -6,8 +6,9 @@
  */
 import { createHash, createHmac } from 'node:crypto';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { ConsentLinks } from '../domain/ports/consent-tokens.js';
+import type { OutboxEvent } from '../domain/ports/outbox.js';
 import { KEY } from '../storage-layout/table-schema.js';
-import type { ConsentLinks, OutboxEvent } from '../use-cases/relay-outbox.js';
 
 export interface ConsentTokenRecord {
   claimId: string;

@@ -14,18 +14,18 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { Claim } from '../domain/claim.js';
 import { chainEvent, type HistoryEntry, type HistoryEvent } from '../domain/history.js';
-import {
-  type ClaimListQuery,
-  type ClaimPage,
-  type ClaimRecord,
-  type ClaimStore,
-  type ClaimWrite,
-  type HistoryPage,
-  type HistoryPageQuery,
-  type KeyedRequest,
-  type ListPosition,
-  VersionConflictError,
-} from '../domain/ports.js';
+import type {
+  ClaimListQuery,
+  ClaimPage,
+  ClaimRecord,
+  ClaimStore,
+  ClaimWrite,
+  HistoryPage,
+  HistoryPageQuery,
+  KeyedRequest,
+  ListPosition,
+} from '../domain/ports/claim-store.js';
+import { VersionConflictError } from '../domain/version-conflict.js';
 import {
   INDEXES,
   type IndexName,

@@ -6,14 +6,11 @@
 import { randomUUID } from 'node:crypto';
 import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { Actor } from '../domain/claim.js';
-import type { ClaimDocument, UploadVerdict } from '../domain/document.js';
+import { type ClaimDocument, DocumentLimitError, type UploadVerdict } from '../domain/document.js';
 import { chainEvent } from '../domain/history.js';
-import {
-  type ClaimRecord,
-  DocumentLimitError,
-  type DocumentStore,
-  retryOnVersionConflict,
-} from '../domain/ports.js';
+import type { ClaimRecord } from '../domain/ports/claim-store.js';
+import type { DocumentStore } from '../domain/ports/documents.js';
+import { retryOnVersionConflict } from '../domain/version-conflict.js';
 import { KEY } from '../storage-layout/table-schema.js';
 import {
   claimKey,

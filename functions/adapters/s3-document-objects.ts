@@ -16,7 +16,12 @@ import {
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { ClaimDocument } from '../domain/document.js';
-import type { DocumentObjects, PresignedDownload, PresignedUpload, UploadedObject } from '../domain/ports.js';
+import type {
+  DocumentObjects,
+  PresignedDownload,
+  PresignedUpload,
+  UploadedObject,
+} from '../domain/ports/documents.js';
 import { uploadKeyOf } from '../storage-layout/document-object-keys.js';
 import { attachmentDisposition } from './content-disposition.js';
 

@@ -1,7 +1,7 @@
 /** Claim timers as one-shot Step Functions executions of `statemachines/claim-timer.asl.json`. */
 import { ExecutionAlreadyExists, type SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { type TimerExecutionInput, timerExecutionName } from '../use-cases/expire-deadline.js';
-import type { TimerScheduler } from '../use-cases/relay-outbox.js';
+import type { TimerScheduler } from '../domain/ports/outbox.js';
+import { type TimerExecutionInput, timerExecutionName } from '../domain/timers.js';
 
 export class StepFunctionsTimerScheduler implements TimerScheduler {
   constructor(

@@ -344,3 +344,11 @@ export class DocumentNotAvailableError extends DomainError {
 function stripUndefined<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
+
+/** The claim already holds the maximum number of documents (`DocumentPolicy.maxPerClaim`). */
+export class DocumentLimitError extends Error {
+  override readonly name = 'DocumentLimitError';
+  constructor(readonly limit: number) {
+    super(`A claim can hold at most ${limit} documents.`);
+  }
+}

@@ -5,14 +5,7 @@
  */
 import type { Claim } from '../domain/claim.js';
 import type { EmailTemplate } from '../domain/lifecycle.js';
-
-export interface RenderedEmail {
-  template: EmailTemplate;
-  to: { name: string; email: string };
-  subject: string;
-  text: string;
-  html: string;
-}
+import type { RenderedEmail } from '../domain/ports/email.js';
 
 export interface EmailContext {
   /** The customer's opt-out link (consent request only). */

@@ -5,13 +5,14 @@
 import type { Claim } from '../domain/claim.js';
 import { type HistoryEvent, verifyHistoryChain } from '../domain/history.js';
 import type { ClaimAction } from '../domain/lifecycle.js';
-import type { DocumentStore, HistoryPosition, KeyedRequest } from '../domain/ports.js';
+import type { HistoryPosition, KeyedRequest } from '../domain/ports/claim-store.js';
+import type { DocumentStore } from '../domain/ports/documents.js';
 import { type ClaimsDeps, createNewClaim, getVisibleClaim, listVisibleClaims } from '../use-cases/claims.js';
 import { addComment, readHistoryPage } from '../use-cases/conversation.js';
 import { disputeClaim } from '../use-cases/dispute.js';
 import { submitClaim } from '../use-cases/submit.js';
 import { transitionClaim } from '../use-cases/transitions.js';
-import type { ApiEvent, ApiResult } from './api-handler.js';
+import type { ApiEvent, ApiResult } from './api-event.js';
 import { actorOf, type CallerActor, requirePartner } from './auth.js';
 import {
   addCommentSchema,

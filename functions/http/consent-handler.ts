@@ -3,10 +3,8 @@
  * scanners prefetch links); `POST /consent/{token}` with `decision=deny` rejects it.
  * Unknown token → 404 page; window over or already used → 410 page, whatever the POST's body.
  */
-import type { Logger } from '@aws-lambda-powertools/logger';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { handlerStack, type Observability } from '../handler-stack.js';
 import { type ConsentDeps, type ConsentState, denyConsent, viewConsent } from '../use-cases/consent.js';
 import {
   CONSENT_PAGE_HEADERS,
@@ -38,37 +36,39 @@ function isDenyForm(event: APIGatewayProxyEventV2): boolean {
   return form.get('decision') === 'deny' && [...form.keys()].every((key) => key === 'decision');
 }
 
-export function buildConsentHandler(deps: ConsentDeps & { logger: Logger }): ConsentHandler {
-  return middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Error, Context>()
-    .use(injectLambdaContext(deps.logger, { resetKeys: true }))
-    .use({
-      onError: async (request) => {
-        deps.logger.error('Consent page failed', { error: request.error as Error });
-        request.response = html(
-          500,
-          consentBadRequestPage().replace('Request not understood', 'Something went wrong'),
-        );
+export interface ConsentHandlerDeps extends ConsentDeps, Observability {}
+
+export function buildConsentHandler(deps: ConsentHandlerDeps): ConsentHandler {
+  // The pages count nothing: no metrics to flush.
+  const { logger, tracing } = deps;
+  return handlerStack<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>(
+    { logger, ...(tracing && { tracing }) },
+    {
+      correlationIdOf: (event) => event.requestContext?.requestId,
+      errorResponse: (error) => {
+        deps.logger.error('Consent page failed', { error });
+        return html(500, consentBadRequestPage().replace('Request not understood', 'Something went wrong'));
       },
-    })
-    .handler(async (event) => {
-      const token = event.pathParameters?.token ?? '';
-      // The token decides first: an unknown one is a 404 and a closed window a 410, whatever
-      // the body; only an open window looks at the form.
-      const state = await viewConsent(deps, token);
-      if (state.kind !== 'open') return closedOrUnknownPage(state);
-      if (event.requestContext.http.method !== 'POST') {
-        return html(200, consentOpenPage(state.claim, state.endsAt));
-      }
-      if (!isDenyForm(event)) return html(400, consentBadRequestPage());
-      const outcome = await denyConsent(deps, token);
-      if (outcome.kind === 'denied') {
-        deps.logger.info('Customer denied the association', { claimId: outcome.claim.id });
-        return html(200, consentDeniedPage(outcome.claim));
-      }
-      // The window closed (or the claim moved on) between the two reads; `open` cannot come
-      // back from a deny.
-      return closedOrUnknownPage(outcome);
-    });
+    },
+  ).handler(async (event) => {
+    const token = event.pathParameters?.token ?? '';
+    // The token decides first: an unknown one is a 404 and a closed window a 410, whatever
+    // the body; only an open window looks at the form.
+    const state = await viewConsent(deps, token);
+    if (state.kind !== 'open') return closedOrUnknownPage(state);
+    if (event.requestContext.http.method !== 'POST') {
+      return html(200, consentOpenPage(state.claim, state.endsAt));
+    }
+    if (!isDenyForm(event)) return html(400, consentBadRequestPage());
+    const outcome = await denyConsent(deps, token);
+    if (outcome.kind === 'denied') {
+      deps.logger.info('Customer denied the association', { claimId: outcome.claim.id });
+      return html(200, consentDeniedPage(outcome.claim));
+    }
+    // The window closed (or the claim moved on) between the two reads; `open` cannot come
+    // back from a deny.
+    return closedOrUnknownPage(outcome);
+  });
 }
 
 /** The 410 page of a closed window; the 404 page for anything else (an unknown token). */

@@ -18,7 +18,7 @@ import {
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import type { Context } from 'aws-lambda';
 import { canonicalJson } from '../domain/history.js';
-import type { ApiEvent, ApiResult } from './api-handler.js';
+import type { ApiEvent, ApiResult } from './api-event.js';
 import { HttpProblemError, idempotencyKeyReused, validationProblem } from './problem.js';
 
 /** How long a key is remembered: long enough for any client retry policy. */

@@ -4,7 +4,7 @@
  */
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { ZodError } from 'zod';
-import { DocumentNotAvailableError, DocumentTooLargeError } from '../domain/document.js';
+import { DocumentLimitError, DocumentNotAvailableError, DocumentTooLargeError } from '../domain/document.js';
 import {
   ClaimRuleViolationError,
   ClaimStatusConflictError,
@@ -12,7 +12,7 @@ import {
   DomainError,
   InvalidClaimInputError,
 } from '../domain/errors.js';
-import { DocumentLimitError, VersionConflictError } from '../domain/ports.js';
+import { VersionConflictError } from '../domain/version-conflict.js';
 import { IdempotencyKeyReusedError } from '../use-cases/claims.js';
 import { PreconditionFailedError } from '../use-cases/transitions.js';
 import { API_RESPONSE_HEADERS } from './responses.js';

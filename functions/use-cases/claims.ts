@@ -14,8 +14,8 @@ import {
   type ClaimStore,
   type KeyedRequest,
   transitionWrite,
-  VersionConflictError,
-} from '../domain/ports.js';
+} from '../domain/ports/claim-store.js';
+import { VersionConflictError } from '../domain/version-conflict.js';
 
 export interface ClaimsDeps {
   store: ClaimStore;

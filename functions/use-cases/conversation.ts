@@ -2,13 +2,8 @@
 import type { Actor, ClaimStatus } from '../domain/claim.js';
 import type { HistoryEvent } from '../domain/history.js';
 import { assertCanComment } from '../domain/lifecycle.js';
-import {
-  type HistoryPage,
-  type HistoryPageQuery,
-  type KeyedRequest,
-  retryOnVersionConflict,
-  VersionConflictError,
-} from '../domain/ports.js';
+import type { HistoryPage, HistoryPageQuery, KeyedRequest } from '../domain/ports/claim-store.js';
+import { retryOnVersionConflict, VersionConflictError } from '../domain/version-conflict.js';
 import { type ClaimsDeps, getVisibleClaim, IdempotencyKeyReusedError, visibleRecord } from './claims.js';
 import { assertPrecondition, type Precondition, RACE_RETRY } from './transitions.js';
 

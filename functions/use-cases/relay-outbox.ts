@@ -5,64 +5,13 @@
  * template (at least once: a crash mid-send may repeat an email, never lose it), domain
  * events by their id (consumers dedupe on it).
  */
-import type { Claim } from '../domain/claim.js';
 import { type Clock, systemClock } from '../domain/clock.js';
 import type { DomainEventType, Effect, EmailTemplate } from '../domain/lifecycle.js';
-import { type EmailContext, type RenderedEmail, renderEmail } from '../emails/templates.js';
-import { type TimerExecutionInput, timerExecutionInput } from './expire-deadline.js';
-
-/** An outbox item as written by the claim store in the transition's transaction. */
-export interface OutboxEvent {
-  eventId: string;
-  claimId: string;
-  version: number;
-  at: string;
-  effects: Effect[];
-  /** The claim as the transition left it: what the effects speak about. */
-  claim: Claim;
-}
-
-export interface TimerScheduler {
-  /** Starts the one-shot timer; starting the same timer twice must be harmless. */
-  start(input: TimerExecutionInput): Promise<void>;
-}
-
-export interface Mailer {
-  /** Hands the email to the provider; resolves with the provider's message id once accepted. */
-  send(email: RenderedEmail): Promise<{ messageId: string }>;
-}
-
-/** What a relay asks of the ledger before sending: the right to send until `until`. */
-export interface LeaseRequest {
-  now: Date;
-  until: Date;
-}
-
-export type EmailLease =
-  /** This relay may send; `leaseId` lets it give the lease back if the provider refuses. */
-  | { outcome: 'acquired'; leaseId: string }
-  /** The email went out already (a redelivered event). */
-  | { outcome: 'sent' }
-  /** Another relay holds a live lease and may be sending right now. */
-  | { outcome: 'leased'; until: string };
-
-export interface SentEmail {
-  messageId: string;
-  at: Date;
-}
-
-/**
- * Remembers which emails went out, so a redelivered event does not send one again, and which
- * are being sent, so a crash mid-send is noticed (the lease runs out) and the email sent again.
- */
-export interface EmailLedger {
-  /** Takes the lease for this email: granted for a new email or one whose lease ran out. */
-  acquire(claimId: string, key: string, request: LeaseRequest): Promise<EmailLease>;
-  /** Records the provider's acceptance: every later delivery of the event skips the email. */
-  markSent(claimId: string, key: string, sent: SentEmail): Promise<void>;
-  /** Gives the lease back after the provider refused the email, so the retry sends at once. */
-  release(claimId: string, key: string, leaseId: string): Promise<void>;
-}
+import type { ConsentLinks } from '../domain/ports/consent-tokens.js';
+import type { EmailLedger, Mailer } from '../domain/ports/email.js';
+import type { DomainEvent, EventPublisher, OutboxEvent, TimerScheduler } from '../domain/ports/outbox.js';
+import { timerExecutionInput } from '../domain/timers.js';
+import { type EmailContext, renderEmail } from '../emails/templates.js';
 
 /**
  * How long a relay may take to send one email before another may take over: longer than the
@@ -76,35 +25,6 @@ export class EmailLeaseHeldError extends Error {
   constructor(key: string, until: string) {
     super(`Email ${key} is being sent by another relay (lease until ${until}); retry later.`);
   }
-}
-
-export interface DomainEvent {
-  id: string;
-  detailType: DomainEventType;
-  claimId: string;
-  version: number;
-  at: string;
-  claim: Pick<
-    Claim,
-    | 'id'
-    | 'partnerId'
-    | 'status'
-    | 'customer'
-    | 'products'
-    | 'rejection'
-    | 'consent'
-    | 'incentiveAssessment'
-    | 'dispute'
-  >;
-}
-
-export interface EventPublisher {
-  publish(events: DomainEvent[]): Promise<void>;
-}
-
-export interface ConsentLinks {
-  /** The customer's opt-out link for this approval (same link for a redelivered event). */
-  linkFor(event: OutboxEvent): Promise<string>;
 }
 
 export interface RelayDeps {

@@ -4,13 +4,12 @@
  */
 import type { Actor } from '../domain/claim.js';
 import { applyAction, type ClaimAction } from '../domain/lifecycle.js';
+import { type ClaimRecord, transitionWrite } from '../domain/ports/claim-store.js';
 import {
-  type ClaimRecord,
   type RetryPolicy,
   retryOnVersionConflict,
-  transitionWrite,
   VersionConflictError,
-} from '../domain/ports.js';
+} from '../domain/version-conflict.js';
 import { type ClaimsDeps, getVisibleClaim } from './claims.js';
 
 /** The caller's `If-Match` did not match the claim's current version. */

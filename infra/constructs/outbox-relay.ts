@@ -20,7 +20,7 @@ import { ServiceFunction } from './service-function.js';
 
 /**
  * The stream records the relay is invoked for: inserts of outbox items (`type = outbox`), the
- * same test as `outboxEventOf` in `functions/adapters/dynamodb-stream-relay.ts`. Claim and
+ * same test as `outboxEventOf` in `functions/events/outbox-relay-handler.ts`. Claim and
  * history writes, modifications and TTL deletions never cost an invocation.
  */
 export const OUTBOX_RECORD_FILTER = {

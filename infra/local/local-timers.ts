@@ -16,14 +16,14 @@ import { StateMachine } from 'aws-local-stepfunctions';
 import type { Claim, ClaimStatus, DeadlineKind } from '../../functions/domain/claim.js';
 import type { Clock } from '../../functions/domain/clock.js';
 import { LIVE_DEADLINES } from '../../functions/domain/lifecycle.js';
-import { INDEXES, REVIEWER_INDEX_SHARDS } from '../../functions/storage-layout/table-schema.js';
+import type { TimerScheduler } from '../../functions/domain/ports/outbox.js';
 import {
-  carriesDeadline,
   type TimerExecutionInput,
   timerExecutionInput,
   timerExecutionName,
-} from '../../functions/use-cases/expire-deadline.js';
-import type { TimerScheduler } from '../../functions/use-cases/relay-outbox.js';
+} from '../../functions/domain/timers.js';
+import { INDEXES, REVIEWER_INDEX_SHARDS } from '../../functions/storage-layout/table-schema.js';
+import { carriesDeadline } from '../../functions/use-cases/expire-deadline.js';
 
 export const CLAIM_TIMER_ASL = new URL('../../statemachines/claim-timer.asl.json', import.meta.url);
 const LOCAL_EXPIRE_FUNCTION_ARN =

@@ -10,9 +10,9 @@ import type { DynamoDBRecord } from 'aws-lambda';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
-import { outboxEventOf } from '../../functions/adapters/dynamodb-stream-relay.js';
 import { EVENT_SOURCE } from '../../functions/adapters/eventbridge-publisher.js';
 import { consentEnvironment, relayEnvironment, timerEnvironment } from '../../functions/config.js';
+import { outboxEventOf } from '../../functions/events/outbox-relay-handler.js';
 import { DEADLINE_NOT_YET_DUE } from '../../functions/use-cases/expire-deadline.js';
 import {
   CLAIM_TIMER_DEFINITION_FILE,

@@ -12,7 +12,7 @@ import type { IConstruct } from 'constructs';
 import { describe, expect, it } from 'vitest';
 import { ConsentTokens } from '../../functions/adapters/consent-tokens.js';
 import { readConfig, relayEnvironment } from '../../functions/config.js';
-import type { RenderedEmail } from '../../functions/emails/templates.js';
+import type { RenderedEmail } from '../../functions/domain/ports/email.js';
 import { relayOutboxEvent } from '../../functions/use-cases/relay-outbox.js';
 import type { ServiceApp } from '../../infra/service-app.js';
 import { approvedClaim } from '../support/approved-claim.js';

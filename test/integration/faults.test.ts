@@ -10,20 +10,17 @@ import { DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dy
 import { SESClient } from '@aws-sdk/client-ses';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ConsentTokens } from '../../functions/adapters/consent-tokens.js';
-import { DynamoDbClaimStore } from '../../functions/adapters/dynamodb-claim-store.js';
-import { DynamoDbEmailLedger } from '../../functions/adapters/dynamodb-email-ledger.js';
-import { buildRelayHandler } from '../../functions/adapters/dynamodb-stream-relay.js';
-import { SesMailer } from '../../functions/adapters/ses-mailer.js';
 import type { Actor } from '../../functions/domain/claim.js';
 import { ManualClock } from '../../functions/domain/clock.js';
 import { verifyHistoryChain } from '../../functions/domain/history.js';
 import type { ClaimAction } from '../../functions/domain/lifecycle.js';
-import type { ClaimRecord } from '../../functions/domain/ports.js';
+import type { ClaimRecord, ClaimStore } from '../../functions/domain/ports/claim-store.js';
+import type { DomainEvent, EventPublisher, TimerScheduler } from '../../functions/domain/ports/outbox.js';
+import type { TimerInput } from '../../functions/domain/timers.js';
+import { buildRelayHandler } from '../../functions/events/outbox-relay-handler.js';
 import { buildApiHandler } from '../../functions/http/api-handler.js';
-import { expireDeadline, type TimerInput } from '../../functions/use-cases/expire-deadline.js';
-import type { DomainEvent, EventPublisher, TimerScheduler } from '../../functions/use-cases/relay-outbox.js';
-import { createApiDeps, createDocumentClient } from '../../functions/wiring.js';
+import { expireDeadline } from '../../functions/use-cases/expire-deadline.js';
+import { createApiDeps, createClaimStore, createRelayDeps } from '../../functions/wiring.js';
 import { LOCAL_AWS_CREDENTIALS, LOCAL_AWS_REGION } from '../../infra/local/dynamodb-local.js';
 import { type RunningHttpServer, startLocalHttpServer } from '../../infra/local/http-adapter.js';
 import { createLocalAuth } from '../../infra/local/local-auth.js';
@@ -264,7 +261,7 @@ const toApproval = TO_APPROVAL;
 
 describe('faults in the outbox relay and the timers (ports wrapped; DynamoDB Local stream, aws-ses-v2-local)', () => {
   let table: TestTable;
-  let store: DynamoDbClaimStore;
+  let store: ClaimStore;
   let ses: LocalSes;
   let poller: StreamPoller;
   let relay: (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse>;
@@ -282,8 +279,7 @@ describe('faults in the outbox relay and the timers (ports wrapped; DynamoDB Loc
 
   beforeAll(async () => {
     table = await createTestTable('faults-relay');
-    const documentClient = createDocumentClient(table.client);
-    store = new DynamoDbClaimStore(documentClient, table.tableName);
+    store = createClaimStore({ tableName: table.tableName, dynamoDbClient: table.client });
     ses = await startLocalSes();
     const sesClient = new SESClient({
       endpoint: ses.url,
@@ -316,19 +312,18 @@ describe('faults in the outbox relay and the timers (ports wrapped; DynamoDB Loc
         return events.publish(batch);
       },
     };
-    relay = buildRelayHandler({
-      timers: scheduler,
-      mailer: new SesMailer(sesClient, 'no-reply@claims.example.com'),
-      ledger: new DynamoDbEmailLedger(documentClient, table.tableName),
-      publisher,
-      consentLinks: new ConsentTokens(
-        documentClient,
-        table.tableName,
-        'x'.repeat(40),
-        'https://claims.example.com',
-      ),
-      logger: new Logger({ serviceName: 'test', logLevel: 'SILENT' }),
-    });
+    relay = buildRelayHandler(
+      createRelayDeps({
+        tableName: table.tableName,
+        dynamoDbClient: table.client,
+        consentSecret: 'x'.repeat(40),
+        publicBaseUrl: 'https://claims.example.com',
+        email: { sender: 'no-reply@claims.example.com', client: sesClient },
+        timers: scheduler,
+        events: publisher,
+        logger: new Logger({ serviceName: 'test', logLevel: 'SILENT' }),
+      }),
+    );
     poller = await startStreamPoller({
       endpoint: table.endpoint,
       tableName: table.tableName,

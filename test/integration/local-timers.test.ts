@@ -1,12 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoDbClaimStore } from '../../functions/adapters/dynamodb-claim-store.js';
+import type { DynamoDbClaimStore } from '../../functions/adapters/dynamodb-claim-store.js';
 import { ManualClock } from '../../functions/domain/clock.js';
-import {
-  expireDeadline,
-  type TimerExecutionInput,
-  timerExecutionInput,
-} from '../../functions/use-cases/expire-deadline.js';
-import { createDocumentClient } from '../../functions/wiring.js';
+import { type TimerExecutionInput, timerExecutionInput } from '../../functions/domain/timers.js';
+import { expireDeadline } from '../../functions/use-cases/expire-deadline.js';
+import { createClaimStore } from '../../functions/wiring.js';
 import { startLifecycleRuntime } from '../../infra/local/lifecycle-runtime.js';
 import { claimTimerDefinition, createLocalTimers } from '../../infra/local/local-timers.js';
 import { createTestTable, type TestTable } from '../support/dynamodb.js';
@@ -26,7 +23,7 @@ describe('local Step Functions timers (aws-local-stepfunctions running claim-tim
 
   beforeAll(async () => {
     table = await createTestTable('timers');
-    store = new DynamoDbClaimStore(createDocumentClient(table.client), table.tableName);
+    store = createClaimStore({ tableName: table.tableName, dynamoDbClient: table.client });
   });
   afterAll(async () => table?.destroy());
 

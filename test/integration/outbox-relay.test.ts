@@ -2,16 +2,14 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { SESClient } from '@aws-sdk/client-ses';
 import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ConsentTokens } from '../../functions/adapters/consent-tokens.js';
-import { DynamoDbClaimStore } from '../../functions/adapters/dynamodb-claim-store.js';
-import { DynamoDbEmailLedger } from '../../functions/adapters/dynamodb-email-ledger.js';
-import { buildRelayHandler } from '../../functions/adapters/dynamodb-stream-relay.js';
-import { SesMailer } from '../../functions/adapters/ses-mailer.js';
 import type { Actor } from '../../functions/domain/claim.js';
 import { ManualClock } from '../../functions/domain/clock.js';
 import type { ClaimAction } from '../../functions/domain/lifecycle.js';
-import type { TimerInput } from '../../functions/use-cases/expire-deadline.js';
-import { createDocumentClient } from '../../functions/wiring.js';
+import type { ClaimStore } from '../../functions/domain/ports/claim-store.js';
+import type { ConsentTokenLookup } from '../../functions/domain/ports/consent-tokens.js';
+import type { TimerInput } from '../../functions/domain/timers.js';
+import { buildRelayHandler } from '../../functions/events/outbox-relay-handler.js';
+import { createClaimStore, createConsentDeps, createRelayDeps } from '../../functions/wiring.js';
 import { LocalEventLog } from '../../infra/local/local-event-log.js';
 import { type LocalSes, startLocalSes } from '../../infra/local/ses-local.js';
 import { type StreamPoller, startStreamPoller } from '../../infra/local/stream-poller.js';
@@ -26,7 +24,7 @@ interface StoredEmail {
 
 describe('outbox relay: DynamoDB Local stream → SES (aws-ses-v2-local), timers, events', () => {
   let table: TestTable;
-  let store: DynamoDbClaimStore;
+  let store: ClaimStore;
   let ses: LocalSes;
   let sesUrl: string;
   let poller: StreamPoller;
@@ -36,14 +34,13 @@ describe('outbox relay: DynamoDB Local stream → SES (aws-ses-v2-local), timers
   // executed by the local Step Functions runner elsewhere. Names are what makes a start unique.
   const timerStarts: TimerInput[] = [];
   const events = new LocalEventLog();
-  let consentTokens: ConsentTokens;
+  let consentTokens: ConsentTokenLookup;
   let relay: ReturnType<typeof buildRelayHandler>;
   let seen: DynamoDBStreamEvent[] = [];
 
   beforeAll(async () => {
     table = await createTestTable('relay');
-    const documentClient = createDocumentClient(table.client);
-    store = new DynamoDbClaimStore(documentClient, table.tableName);
+    store = createClaimStore({ tableName: table.tableName, dynamoDbClient: table.client });
     ses = await startLocalSes();
     sesUrl = ses.url;
     const sesClient = new SESClient({
@@ -62,20 +59,19 @@ describe('outbox relay: DynamoDB Local stream → SES (aws-ses-v2-local), timers
       },
       { step: 'initialize', name: 'injectSesFailure' },
     );
-    consentTokens = new ConsentTokens(
-      documentClient,
-      table.tableName,
-      'x'.repeat(40),
-      'https://claims.example.com',
-    );
-    relay = buildRelayHandler({
+    const deps = createRelayDeps({
+      tableName: table.tableName,
+      dynamoDbClient: table.client,
+      consentSecret: 'x'.repeat(40),
+      publicBaseUrl: 'https://claims.example.com',
+      email: { sender: 'no-reply@claims.example.com', client: sesClient },
       timers: { start: async (input) => void timerStarts.push(input) },
-      mailer: new SesMailer(sesClient, 'no-reply@claims.example.com'),
-      ledger: new DynamoDbEmailLedger(documentClient, table.tableName),
-      publisher: events,
-      consentLinks: consentTokens,
+      events,
       logger: new Logger({ serviceName: 'test', logLevel: 'SILENT' }),
     });
+    // The token as the consent pages read it.
+    consentTokens = createConsentDeps({ tableName: table.tableName, dynamoDbClient: table.client }).tokens;
+    relay = buildRelayHandler(deps);
     poller = await startStreamPoller({
       endpoint: table.endpoint,
       tableName: table.tableName,

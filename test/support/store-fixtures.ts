@@ -6,7 +6,11 @@ import { createBusinessCalendar } from '../../functions/domain/business-calendar
 import type { Actor } from '../../functions/domain/claim.js';
 import type { Clock } from '../../functions/domain/clock.js';
 import { applyAction, type ClaimAction, createClaim } from '../../functions/domain/lifecycle.js';
-import { type ClaimRecord, type ClaimStore, transitionWrite } from '../../functions/domain/ports.js';
+import {
+  type ClaimRecord,
+  type ClaimStore,
+  transitionWrite,
+} from '../../functions/domain/ports/claim-store.js';
 import { claimDraft } from './claim-draft.js';
 
 export const calendar = createBusinessCalendar();
