@@ -84,6 +84,10 @@ export const relayEnvironment = z.object({
   SENDER_ADDRESS: z.email(),
   SES_CONFIGURATION_SET: z.string().min(1).optional(),
   PUBLIC_BASE_URL: z.url(),
+  /** The partner portal of partner emails (base URL or `{claimId}` template); unset: the console. */
+  PORTAL_URL: z.url().optional(),
+  /** The zone emails show deadlines in (the business calendar's). */
+  BUSINESS_CALENDAR_TIME_ZONE: calendar.BUSINESS_CALENDAR_TIME_ZONE,
   ...secret('CONSENT_SECRET'),
 });
 

@@ -16,9 +16,15 @@ import { DynamoDbClaimStore } from './adapters/dynamodb-claim-store.js';
 import { DynamoDbDocumentStore } from './adapters/dynamodb-document-store.js';
 import { DynamoDbEmailLedger } from './adapters/dynamodb-email-ledger.js';
 import { S3DocumentObjects } from './adapters/s3-document-objects.js';
-import { type BusinessCalendarConfig, createBusinessCalendar } from './domain/business-calendar.js';
+import {
+  type BusinessCalendarConfig,
+  createBusinessCalendar,
+  DEFAULT_BUSINESS_CALENDAR,
+} from './domain/business-calendar.js';
 import { type Clock, systemClock } from './domain/clock.js';
 import { type DocumentPolicy, documentPolicy } from './domain/document.js';
+import { defaultPortalUrl } from './emails/portal-links.js';
+import type { EmailSettings } from './emails/templates.js';
 import type { VerifyUploadHandlerDeps } from './events/verify-upload-handler.js';
 import type { ApiDeps } from './http/api-handler.js';
 import { SERVICE_NAME } from './observability.js';
@@ -167,6 +173,11 @@ export function createConsentDeps(settings: ServiceSettings) {
 export interface RelaySettings extends ServiceSettings {
   consentSecret: string;
   publicBaseUrl: string;
+  /**
+   * The partner portal partner emails link to (base URL or `{claimId}` template); unset: the
+   * service's console at `<publicBaseUrl>/console`.
+   */
+  portalUrl?: string;
   timers: TimerScheduler;
   mailer: Mailer;
   publisher: EventPublisher;
@@ -181,6 +192,7 @@ export function createRelayDeps(settings: RelaySettings) {
     publisher: settings.publisher,
     ledger: new DynamoDbEmailLedger(documentClient, settings.tableName),
     clock: settings.clock ?? systemClock,
+    emailSettings: emailSettingsOf(settings),
     consentLinks: new ConsentTokens(
       documentClient,
       settings.tableName,
@@ -189,4 +201,13 @@ export function createRelayDeps(settings: RelaySettings) {
     ),
     logger: settings.logger ?? new Logger({ serviceName: SERVICE_NAME }),
   };
+}
+
+/** The emails' portal and time zone; an unknown zone fails here, at cold start, not per email. */
+export function emailSettingsOf(
+  settings: Pick<RelaySettings, 'portalUrl' | 'publicBaseUrl' | 'businessCalendar'>,
+): EmailSettings {
+  const timeZone = settings.businessCalendar?.timeZone ?? DEFAULT_BUSINESS_CALENDAR.timeZone;
+  new Intl.DateTimeFormat('en-US', { timeZone }); // throws RangeError for an unknown zone
+  return { portalUrl: settings.portalUrl ?? defaultPortalUrl(settings.publicBaseUrl), timeZone };
 }

@@ -8,7 +8,7 @@
 import type { Claim } from '../domain/claim.js';
 import { type Clock, systemClock } from '../domain/clock.js';
 import type { DomainEventType, Effect, EmailTemplate } from '../domain/lifecycle.js';
-import { type EmailContext, type RenderedEmail, renderEmail } from '../emails/templates.js';
+import { type EmailSettings, type RenderedEmail, renderEmail } from '../emails/templates.js';
 import { type TimerExecutionInput, timerExecutionInput } from './expire-deadline.js';
 
 /** An outbox item as written by the claim store in the transition's transaction. */
@@ -113,7 +113,8 @@ export interface RelayDeps {
   ledger: EmailLedger;
   publisher: EventPublisher;
   consentLinks: ConsentLinks;
-  emailContext?: Omit<EmailContext, 'optOutUrl'>;
+  /** The partner portal and the time zone of every email. */
+  emailSettings: EmailSettings;
   /** The leases' time. @default the system clock */
   clock?: Clock;
   /** Counts what the relay did (metrics); optional. */
@@ -172,7 +173,10 @@ export async function relayOutboxEvent(deps: RelayDeps, event: OutboxEvent): Pro
 async function sendAtLeastOnce(deps: RelayDeps, event: OutboxEvent, template: EmailTemplate): Promise<void> {
   const key = `${event.eventId}#${template}`;
   const optOutUrl = template === 'consentRequest' ? await deps.consentLinks.linkFor(event) : undefined;
-  const email = renderEmail(template, event.claim, { ...deps.emailContext, ...(optOutUrl && { optOutUrl }) });
+  const email = renderEmail(template, event.claim, {
+    ...deps.emailSettings,
+    ...(optOutUrl && { optOutUrl }),
+  });
   const clock = deps.clock ?? systemClock;
   const now = clock.now();
   const lease = await deps.ledger.acquire(event.claimId, key, {

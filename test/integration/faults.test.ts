@@ -349,6 +349,7 @@ describe('faults in the outbox relay and the timers (ports wrapped; DynamoDB Loc
         'x'.repeat(40),
         'https://claims.example.com',
       ),
+      emailSettings: { portalUrl: 'https://partners.example.com', timeZone: 'America/Los_Angeles' },
       logger: new Logger({ serviceName: 'test', logLevel: 'SILENT' }),
     });
     poller = await startStreamPoller({

@@ -74,6 +74,7 @@ describe('outbox relay: DynamoDB Local stream → SES (aws-ses-v2-local), timers
       ledger: new DynamoDbEmailLedger(documentClient, table.tableName),
       publisher: events,
       consentLinks: consentTokens,
+      emailSettings: { portalUrl: 'https://partners.example.com', timeZone: 'America/Los_Angeles' },
       logger: new Logger({ serviceName: 'test', logLevel: 'SILENT' }),
     });
     poller = await startStreamPoller({
