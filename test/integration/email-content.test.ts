@@ -56,7 +56,7 @@ describe('emails and the consent page speak to people', () => {
     return email;
   };
 
-  it('accepts partner.name on create and edit, and refuses one over 200 characters naming the field', async () => {
+  it('accepts partner.name on create and edit (null removes it), and refuses one over 200 characters naming the field', async () => {
     const partner = { ...draft().partner, name: 'Fabrikam Consulting' };
     const created = await createClaim(api, cast.alice, { partner });
     expect(created.partner).toMatchObject({ name: 'Fabrikam Consulting' });
@@ -68,6 +68,13 @@ describe('emails and the consent page speak to people', () => {
       }),
     );
     expect(renamed.partner).toMatchObject({ name: 'Fabrikam Consulting Ltd', mpnId: partner.mpnId });
+    const unnamed = claimOf(
+      await api.request('PATCH', `/v1/claims/${created.id}`, {
+        token: cast.alice,
+        body: { partner: { name: null } },
+      }),
+    );
+    expect(unnamed.partner).toEqual({ mpnId: partner.mpnId, contact: partner.contact });
 
     const tooLong = await api.request('POST', '/v1/claims', {
       token: cast.alice,
