@@ -92,6 +92,10 @@ export const relayEnvironment = z.object({
   SENDER_ADDRESS: z.email(),
   SES_CONFIGURATION_SET: z.string().min(1).optional(),
   PUBLIC_BASE_URL: z.url(),
+  /** The partner portal of partner emails (base URL or `{claimId}` template); unset: the console. */
+  PORTAL_URL: z.url().optional(),
+  /** The zone emails show deadlines in (the business calendar's). */
+  BUSINESS_CALENDAR_TIME_ZONE: calendar.BUSINESS_CALENDAR_TIME_ZONE,
   ...secret('CONSENT_SECRET'),
 });
 
@@ -214,6 +218,8 @@ export async function relaySettings(env: NodeJS.ProcessEnv = process.env): Promi
     tableName: config.TABLE_NAME,
     consentSecret: await resolveSecret(config, 'CONSENT_SECRET'),
     publicBaseUrl: config.PUBLIC_BASE_URL,
+    ...(config.PORTAL_URL && { portalUrl: config.PORTAL_URL }),
+    businessCalendar: { timeZone: config.BUSINESS_CALENDAR_TIME_ZONE },
     email: {
       sender: config.SENDER_ADDRESS,
       ...(config.SES_CONFIGURATION_SET && { configurationSet: config.SES_CONFIGURATION_SET }),

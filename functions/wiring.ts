@@ -22,10 +22,16 @@ import { EventBridgePublisher } from './adapters/eventbridge-publisher.js';
 import { S3DocumentObjects } from './adapters/s3-document-objects.js';
 import { SesMailer } from './adapters/ses-mailer.js';
 import { StepFunctionsTimerScheduler } from './adapters/sfn-timer-scheduler.js';
-import { type BusinessCalendarConfig, createBusinessCalendar } from './domain/business-calendar.js';
+import {
+  type BusinessCalendarConfig,
+  createBusinessCalendar,
+  DEFAULT_BUSINESS_CALENDAR,
+} from './domain/business-calendar.js';
 import { type Clock, systemClock } from './domain/clock.js';
 import { type DocumentPolicy, documentPolicy } from './domain/document.js';
 import type { EventPublisher, TimerScheduler } from './domain/ports/outbox.js';
+import { defaultPortalUrl } from './emails/portal-links.js';
+import type { EmailSettings } from './emails/templates.js';
 import type { ExpireDeadlineHandlerDeps } from './events/expire-deadline-handler.js';
 import type { RelayHandlerDeps } from './events/outbox-relay-handler.js';
 import type { VerifyUploadHandlerDeps } from './events/verify-upload-handler.js';
@@ -90,11 +96,16 @@ export interface VerifyUploadSettings extends FunctionSettings, DocumentSettings
 }
 
 /** The outbox relay: where it arms timers, sends emails and publishes domain events. */
-export interface RelaySettings extends FunctionSettings {
+export interface RelaySettings extends FunctionSettings, CalendarSettings {
   /** The consent tokens' HMAC key. */
   consentSecret: string;
   /** Where the consent links point. */
   publicBaseUrl: string;
+  /**
+   * The partner portal partner emails link to (base URL or `{claimId}` template); unset: the
+   * service's console at `<publicBaseUrl>/console`.
+   */
+  portalUrl?: string;
   email: {
     sender: string;
     configurationSet?: string;
@@ -244,6 +255,7 @@ export function createRelayDeps(settings: RelaySettings): RelayHandlerDeps {
         : new EventBridgePublisher(new EventBridgeClient(cloud), events.eventBusName),
     ledger: new DynamoDbEmailLedger(documentClient, settings.tableName),
     clock: settings.clock ?? systemClock,
+    emailSettings: emailSettingsOf(settings),
     consentLinks: new ConsentTokens(
       documentClient,
       settings.tableName,
@@ -252,4 +264,13 @@ export function createRelayDeps(settings: RelaySettings): RelayHandlerDeps {
     ),
     ...observabilityOf(settings),
   };
+}
+
+/** The emails' portal and time zone; an unknown zone fails here, at cold start, not per email. */
+export function emailSettingsOf(
+  settings: Pick<RelaySettings, 'portalUrl' | 'publicBaseUrl' | 'businessCalendar'>,
+): EmailSettings {
+  const timeZone = settings.businessCalendar?.timeZone ?? DEFAULT_BUSINESS_CALENDAR.timeZone;
+  new Intl.DateTimeFormat('en-US', { timeZone }); // throws RangeError for an unknown zone
+  return { portalUrl: settings.portalUrl ?? defaultPortalUrl(settings.publicBaseUrl), timeZone };
 }

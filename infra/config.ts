@@ -198,6 +198,13 @@ export const stageConfigSchema = z
     publicBaseUrl: httpsUrl
       .refine((value) => !value.endsWith('/'), { message: 'must not end with a slash' })
       .optional(),
+    /**
+     * The partner portal that partner emails link to, deep into the claim: its base URL
+     * (links go to `<portalUrl>/claims/<claim id>`), or a URL with `{claimId}` where the portal
+     * wants the id (`https://portal.example.com/#/cpor/{claimId}`). Absent: the service's own
+     * console, `<public base URL>/console/claims/<claim id>`.
+     */
+    portalUrl: httpsUrl.optional(),
     /** A domain of the stage's own for the API and its consent links; absent: the API's URL. */
     customDomain: customDomainSchema.optional(),
     /** Retention of every log group of the stage, in days. */

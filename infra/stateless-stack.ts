@@ -240,6 +240,8 @@ export class StatelessStack extends Stack {
       }),
       consentSecret: props.consentSecret,
       publicBaseUrl: this.publicBaseUrl,
+      portalUrl: config.portalUrl,
+      timeZone: calendar.timeZone,
       logRetention: config.logRetentionDays,
       reservedConcurrentExecutions: config.reservedConcurrency?.['outbox-relay'],
     });

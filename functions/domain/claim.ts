@@ -84,6 +84,17 @@ export interface Contact {
   email: string;
 }
 
+/** Who claims: the partner's program id, optional display name and contact. */
+export interface PartnerDetails {
+  mpnId: string;
+  /**
+   * The partner organisation's display name (api.md v1.1), shown to the customer in the
+   * consent email and page; optional, since claims created before v1.1 have none.
+   */
+  name?: string;
+  contact: Contact;
+}
+
 export interface Product {
   family: ProductFamily;
   workload: string;
@@ -122,7 +133,7 @@ export interface Claim {
   version: number;
   name: string;
   customer: { tenantId: string; domain: string; contact: Contact };
-  partner: { mpnId: string; contact: Contact };
+  partner: PartnerDetails;
   activity: Activity;
   products: Product[];
   deadlines: Deadlines;
@@ -158,7 +169,7 @@ export interface Claim {
 export interface ClaimDraft {
   name: string;
   customer: { tenantId: string; domain: string; contact: Contact };
-  partner: { mpnId: string; contact: Contact };
+  partner: PartnerDetails;
   activity: Activity;
   products: Product[];
 }

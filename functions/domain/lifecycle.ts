@@ -18,6 +18,7 @@ import {
   type Deadlines,
   type InfoRequestReason,
   isAddressAtDomain,
+  type PartnerDetails,
   type RejectionReason,
   type ReviewerRejectionReason,
   UNDISPUTABLE_REJECTION_REASONS,
@@ -50,7 +51,8 @@ export interface LifecycleContext {
 export interface ClaimPatch {
   name?: string;
   customer?: { tenantId?: string; domain?: string; contact?: { name?: string; email?: string } };
-  partner?: { mpnId?: string; contact?: { name?: string; email?: string } };
+  /** `name: null` removes the partner's display name (JSON merge patch). */
+  partner?: { mpnId?: string; name?: string | null; contact?: { name?: string; email?: string } };
   activity?: ClaimDraft['activity'];
   products?: ClaimDraft['products'];
 }
@@ -100,17 +102,21 @@ export const EDITABLE_FIELD_PATHS = [
   'customer.domain',
   'customer.contact',
   'partner.mpnId',
+  'partner.name',
   'partner.contact',
   'activity',
   'products',
 ] as const;
 export type EditableField = (typeof EDITABLE_FIELD_PATHS)[number];
 
-/** Before submission anything goes; afterwards only MPN, products and contacts (design.md). */
+/**
+ * Before submission anything goes; afterwards only MPN, products and contacts (design.md),
+ * and the partner's display name, which names the same partner as the MPN id (api.md v1.1).
+ */
 export const EDITABLE_FIELDS: Record<ClaimStatus, readonly EditableField[]> = {
   editing: EDITABLE_FIELD_PATHS,
-  submitted: ['partner.mpnId', 'products', 'partner.contact', 'customer.contact'],
-  partnerActionRequired: ['partner.mpnId', 'products', 'partner.contact', 'customer.contact'],
+  submitted: ['partner.mpnId', 'partner.name', 'products', 'partner.contact', 'customer.contact'],
+  partnerActionRequired: ['partner.mpnId', 'partner.name', 'products', 'partner.contact', 'customer.contact'],
   underReview: [],
   approved: [],
   rejected: [],
@@ -544,10 +550,7 @@ function edit(claim: Claim, patch: ClaimPatch, at: string): Transition {
       domain: patch.customer?.domain ?? claim.customer.domain,
       contact: mergeContact(claim.customer.contact, patch.customer?.contact),
     },
-    partner: {
-      mpnId: patch.partner?.mpnId ?? claim.partner.mpnId,
-      contact: mergeContact(claim.partner.contact, patch.partner?.contact),
-    },
+    partner: mergePartner(claim.partner, patch.partner),
   });
   // Either field may change: the merged claim must still send the opt-out link to the customer.
   assertContactOfCustomer(next.customer);
@@ -572,6 +575,15 @@ export function customerContactReason(domain: string): string {
   return `must be an address at ${domain} or one of its subdomains (the customer receives the consent email)`;
 }
 
+function mergePartner(partner: PartnerDetails, patch: ClaimPatch['partner']): PartnerDetails {
+  const name = patch?.name === undefined ? partner.name : (patch.name ?? undefined);
+  return {
+    mpnId: patch?.mpnId ?? partner.mpnId,
+    ...(name !== undefined && { name }),
+    contact: mergeContact(partner.contact, patch?.contact),
+  };
+}
+
 function mergeContact(contact: Contact, patch: Partial<Contact> | undefined): Contact {
   return { name: patch?.name ?? contact.name, email: patch?.email ?? contact.email };
 }
@@ -584,6 +596,7 @@ export function touchedFields(patch: ClaimPatch): EditableField[] {
   if (patch.customer?.domain !== undefined) fields.push('customer.domain');
   if (patch.customer?.contact !== undefined) fields.push('customer.contact');
   if (patch.partner?.mpnId !== undefined) fields.push('partner.mpnId');
+  if (patch.partner?.name !== undefined) fields.push('partner.name');
   if (patch.partner?.contact !== undefined) fields.push('partner.contact');
   if (patch.activity !== undefined) fields.push('activity');
   if (patch.products !== undefined) fields.push('products');

@@ -57,7 +57,7 @@ export function buildConsentHandler(deps: ConsentHandlerDeps): ConsentHandler {
     const state = await viewConsent(deps, token);
     if (state.kind !== 'open') return closedOrUnknownPage(state);
     if (event.requestContext.http.method !== 'POST') {
-      return html(200, consentOpenPage(state.claim, state.endsAt));
+      return html(200, consentOpenPage(state.claim, state.endsAt, deps.calendar.config.timeZone));
     }
     if (!isDenyForm(event)) return html(400, consentBadRequestPage());
     const outcome = await denyConsent(deps, token);

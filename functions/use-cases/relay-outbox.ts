@@ -11,7 +11,7 @@ import type { ConsentLinks } from '../domain/ports/consent-tokens.js';
 import type { EmailLedger, Mailer } from '../domain/ports/email.js';
 import type { DomainEvent, EventPublisher, OutboxEvent, TimerScheduler } from '../domain/ports/outbox.js';
 import { timerExecutionInput } from '../domain/timers.js';
-import { type EmailContext, renderEmail } from '../emails/templates.js';
+import { type EmailSettings, renderEmail } from '../emails/templates.js';
 
 /**
  * How long a relay may take to send one email before another may take over: longer than the
@@ -33,7 +33,8 @@ export interface RelayDeps {
   ledger: EmailLedger;
   publisher: EventPublisher;
   consentLinks: ConsentLinks;
-  emailContext?: Omit<EmailContext, 'optOutUrl'>;
+  /** The partner portal and the time zone of every email. */
+  emailSettings: EmailSettings;
   /** The leases' time. @default the system clock */
   clock?: Clock;
   /** Counts what the relay did (metrics); optional. */
@@ -92,7 +93,10 @@ export async function relayOutboxEvent(deps: RelayDeps, event: OutboxEvent): Pro
 async function sendAtLeastOnce(deps: RelayDeps, event: OutboxEvent, template: EmailTemplate): Promise<void> {
   const key = `${event.eventId}#${template}`;
   const optOutUrl = template === 'consentRequest' ? await deps.consentLinks.linkFor(event) : undefined;
-  const email = renderEmail(template, event.claim, { ...deps.emailContext, ...(optOutUrl && { optOutUrl }) });
+  const email = renderEmail(template, event.claim, {
+    ...deps.emailSettings,
+    ...(optOutUrl && { optOutUrl }),
+  });
   const clock = deps.clock ?? systemClock;
   const now = clock.now();
   const lease = await deps.ledger.acquire(event.claimId, key, {

@@ -49,6 +49,14 @@ export interface OutboxRelayProps {
   readonly consentSecret: ISecret;
   /** Base of the consent links in emails, e.g. `https://claims.example.com`. */
   readonly publicBaseUrl: string;
+  /**
+   * The partner portal partner emails link to (base URL or `{claimId}` template).
+   *
+   * @default - the service's console, `<publicBaseUrl>/console`
+   */
+  readonly portalUrl?: string;
+  /** The IANA zone emails show deadlines in: the business calendar's. */
+  readonly timeZone: string;
   readonly logRetention: RetentionDays;
 
   /**
@@ -120,7 +128,11 @@ export class OutboxRelay extends Construct {
       // A batch of 10 records, each a few AWS calls with the SDK's retries.
       timeout: Duration.seconds(60),
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
-      environment: { PUBLIC_BASE_URL: props.publicBaseUrl },
+      environment: {
+        PUBLIC_BASE_URL: props.publicBaseUrl,
+        ...(props.portalUrl !== undefined && { PORTAL_URL: props.portalUrl }),
+        BUSINESS_CALENDAR_TIME_ZONE: props.timeZone,
+      },
     });
     const fn = this.function;
     // Email-ledger items (conditional Put, Delete on a failed send) and consent-token items

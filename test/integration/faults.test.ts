@@ -318,6 +318,7 @@ describe('faults in the outbox relay and the timers (ports wrapped; DynamoDB Loc
         dynamoDbClient: table.client,
         consentSecret: 'x'.repeat(40),
         publicBaseUrl: 'https://claims.example.com',
+        portalUrl: 'https://partners.example.com',
         email: { sender: 'no-reply@claims.example.com', client: sesClient },
         timers: scheduler,
         events: publisher,

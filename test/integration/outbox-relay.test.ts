@@ -64,6 +64,7 @@ describe('outbox relay: DynamoDB Local stream → SES (aws-ses-v2-local), timers
       dynamoDbClient: table.client,
       consentSecret: 'x'.repeat(40),
       publicBaseUrl: 'https://claims.example.com',
+      portalUrl: 'https://partners.example.com',
       email: { sender: 'no-reply@claims.example.com', client: sesClient },
       timers: { start: async (input) => void timerStarts.push(input) },
       events,

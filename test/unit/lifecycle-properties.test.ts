@@ -110,6 +110,7 @@ const patch: fc.Arbitrary<ClaimPatch> = fc
     domain: fc.constantFrom('contoso.com', 'CONTOSO.COM'),
     customerContact: customerContactPatch,
     mpnId: fc.stringMatching(/^\d{7}$/),
+    partnerName: fc.option(text, { nil: null }),
     partnerContact: contactPatch,
     activity: fc.constantFrom(...ACTIVITIES),
     products,
@@ -123,6 +124,7 @@ const patch: fc.Arbitrary<ClaimPatch> = fc
     };
     const partner = {
       ...(has('partner.mpnId') && { mpnId: v.mpnId }),
+      ...(has('partner.name') && { name: v.partnerName }),
       ...(has('partner.contact') && { contact: v.partnerContact }),
     };
     return {

@@ -98,7 +98,11 @@ const mailable: Claim = {
   consent: { status: 'pending', endsAt: '2026-03-08T00:00:00.000Z' },
 };
 const subjectOf = (template: EmailTemplate) =>
-  renderEmail(template, mailable, { optOutUrl: 'http://x/consent/t' }).subject;
+  renderEmail(template, mailable, {
+    optOutUrl: 'http://x/consent/t',
+    portalUrl: 'http://x/console',
+    timeZone: 'UTC',
+  }).subject;
 const inbox = (...templates: EmailTemplate[]) =>
   templates.map((t, i) => ({ messageId: `m${i}`, subject: subjectOf(t) }));
 
