@@ -29,7 +29,7 @@ import { createLocalAuth, type LocalAuth } from '../../infra/local/local-auth.js
 import { type LocalS3, startLocalS3 } from '../../infra/local/s3-local.js';
 import { type LocalSes, startLocalSes } from '../../infra/local/ses-local.js';
 import type { ServiceApp } from '../../infra/service-app.js';
-import { buildServiceApp } from '../infra/service-app-fixture.js';
+import { buildServiceApp, stageContext } from '../infra/service-app-fixture.js';
 import {
   type ArnScope,
   type AuthorizationRequest,
@@ -596,6 +596,16 @@ describe.each(['dev', 'prod'])('the %s stage as synthesized, on the emulators', 
     expect(unusedGrants(statements, calls)).toEqual([]);
   });
 
+  it('drives every function the stage deploys from a bundle', () => {
+    const bundled = deployment.assembly.stacks.flatMap((stack) =>
+      Object.entries(stack.template.Resources as Record<string, { Type: string; Metadata?: object }>)
+        .filter(([, r]) => r.Type === 'AWS::Lambda::Function' && r.Metadata && 'aws:asset:path' in r.Metadata)
+        .map(([id]) => `${stack.stackName}/${id}`),
+    );
+    const driven = Object.values(deployment.functions).map((f) => `${f.stackName}/${f.logicalId}`);
+    expect(bundled.sort()).toEqual(driven.sort());
+  });
+
   it('records the calls the consent pages are limited to: item reads and their one transaction', () => {
     const actions = new Set(deployment.recorders.consent.calls.map((c) => c.action));
     expect([...actions].sort()).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem']);
@@ -632,3 +642,75 @@ function unusedGrants(
     ),
   );
 }
+
+describe('the Cognito pre-token trigger of a stage with a user pool, as synthesized', () => {
+  let sandbox: LambdaSandbox;
+  let fn: SynthesizedFunction;
+
+  beforeAll(async () => {
+    const { jwtIssuer: _, jwtAudience: __, ...dev } = stageContext('dev');
+    const stages = {
+      dev: { ...dev, cognito: { callbackUrls: ['https://partners.cpor-claims.net/auth/callback'] } },
+    };
+    // Only the stateful stack, where the trigger lives, is bundled.
+    const built = buildServiceApp('dev', {
+      context: {
+        stages,
+        'aws:cdk:enable-asset-metadata': true,
+        'aws:cdk:bundling-stacks': ['CporClaims-dev-Stateful'],
+      },
+    });
+    const assembly = built.app.synth();
+    const trigger = built.stateful.partnerUserPool?.preTokenTrigger;
+    if (!trigger) throw new Error('no pre-token trigger');
+    fn = synthesizedFunction(
+      assembly,
+      new TemplateResolver(assembly, SCOPE, {}),
+      built.stateful.stackName,
+      logicalIdOf(trigger.function),
+    );
+    sandbox = await startLambdaSandbox({
+      functionName: 'cognito-pre-token',
+      bundleDir: fn.bundleDir,
+      environment: {
+        ...fn.environment,
+        ...runtimeEnvironment('cpor-claims-dev-cognito-pre-token', fn.bundleDir),
+      },
+    });
+  }, 300_000);
+
+  afterAll(async () => {
+    await sandbox?.stop();
+  });
+
+  it('puts the partner id and the API roles into the access token (V2 event as Cognito sends it)', async () => {
+    const event = {
+      version: '2',
+      triggerSource: 'TokenGeneration_Authentication',
+      region: SCOPE.region,
+      userPoolId: 'eu-west-1_Ab12Cd34E',
+      userName: 'pat@fabrikam.com',
+      callerContext: { awsSdkVersion: 'aws-sdk-unknown-unknown', clientId: '3q7b6bq1m2k5h0e4r8s9t1u2v3' },
+      request: {
+        userAttributes: { sub: randomUUID(), email: 'pat@fabrikam.com', 'custom:partnerId': 'P-42' },
+        groupConfiguration: {
+          groupsToOverride: ['Partner.BillingAdmin', 'Everyone'],
+          iamRolesToOverride: [],
+        },
+        scopes: ['openid', 'email'],
+      },
+      response: { claimsAndScopeOverrideDetails: null },
+    };
+    const answered = await sandbox.invoke<typeof event>(event);
+    expect(answered.response.claimsAndScopeOverrideDetails).toEqual({
+      accessTokenGeneration: {
+        claimsToAddOrOverride: { roles: ['Partner.BillingAdmin'], partnerId: 'P-42' },
+      },
+    });
+  });
+
+  it('may write its logs and traces and nothing else (it calls no AWS API)', () => {
+    const actions = fn.statements.flatMap((s) => s.actions).filter((a) => !GRANTED_WITHOUT_SDK_CALL[a]);
+    expect(actions).toEqual([]);
+  });
+});
