@@ -72,8 +72,9 @@ export class ClaimTimer extends Construct {
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       environment: props.calendarEnvironment,
     });
-    // The claim item (Get) and the transition's transaction (claim, history, outbox); no index.
-    this.expireDeadline.useTable(props.table, 'readWrite', 'TABLE_NAME', []);
+    // The claim item (Get) and the transition's transaction (claim, history, outbox: Puts);
+    // no index.
+    this.expireDeadline.useTable(props.table, ['dynamodb:GetItem', 'dynamodb:PutItem'], 'TABLE_NAME', []);
     Validations.of(this.expireDeadline).acknowledge({
       id: 'Serverless-LambdaDLQ',
       reason:

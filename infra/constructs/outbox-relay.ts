@@ -7,8 +7,9 @@
 import { Duration, Validations } from 'aws-cdk-lib';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
-import { FilterCriteria, FilterRule, StartingPosition } from 'aws-cdk-lib/aws-lambda';
-import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { Grant } from 'aws-cdk-lib/aws-iam';
+import { FilterCriteria, FilterRule, type IEventSourceDlq, StartingPosition } from 'aws-cdk-lib/aws-lambda';
+import { DynamoEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IConfigurationSet, IEmailIdentity } from 'aws-cdk-lib/aws-ses';
@@ -165,10 +166,28 @@ export class OutboxRelay extends Construct {
       bisectBatchOnError: true,
       retryAttempts: props.retryAttempts ?? -1,
       maxRecordAge: props.maxRecordAge ?? Duration.hours(1),
-      onFailure: new SqsDlq(this.deadLetterQueue),
+      onFailure: sendOnlyDestination(this.deadLetterQueue),
       filters: [FilterCriteria.filter(OUTBOX_RECORD_FILTER)],
     });
     fn.function.addEventSource(this.eventSource);
     ServiceAlarms.of(this)?.watchStreamConsumer(fn, 'outbox-relay');
   }
+}
+
+/**
+ * The stream mapping's on-failure destination: Lambda sends the failed batch's record with the
+ * function's role, which needs `sqs:SendMessage` on the queue and nothing else (CDK's `SqsDlq`
+ * also grants `GetQueueAttributes` and `GetQueueUrl`, which nothing calls).
+ */
+function sendOnlyDestination(queue: Queue): IEventSourceDlq {
+  return {
+    bind(_target, targetHandler) {
+      Grant.addToPrincipal({
+        grantee: targetHandler,
+        actions: ['sqs:SendMessage'],
+        resourceArns: [queue.queueArn],
+      });
+      return { destination: queue.queueArn };
+    },
+  };
 }

@@ -246,11 +246,21 @@ describe('upload verifier and bucket grants (stateless stack)', () => {
       's3:GetObject claims/*',
       's3:PutObject uploads/*',
     ]);
+    const bucketArn = { 'Fn::ImportValue': `${built.stateful.stackName}:DocumentsBucketArn` };
     expect(s3Grants(statementsOf(template, built.stateless, verifier()))).toEqual([
       's3:DeleteObject uploads/*',
       's3:GetObject uploads/*',
+      `s3:ListBucket ${JSON.stringify(bucketArn)}`,
       's3:PutObject claims/*',
     ]);
+    // Listing only under uploads/: S3 then answers a missing upload with 404, not 403.
+    expect(statementsOf(template, built.stateless, verifier())).toContainEqual(
+      expect.objectContaining({
+        Action: 's3:ListBucket',
+        Resource: bucketArn,
+        Condition: { StringLike: { 's3:prefix': 'uploads/*' } },
+      }),
+    );
     // The verifier only needs the table's items, no index.
     expect(JSON.stringify(statementsOf(template, built.stateless, verifier()))).not.toContain('/index/');
   });
