@@ -39,6 +39,7 @@ import {
   sesError,
   startCallRecorder,
 } from '../support/aws-call-recorder.js';
+import { claimDraft } from '../support/claim-draft.js';
 import { createTestTable, type TestTable } from '../support/dynamodb.js';
 import { type LambdaSandbox, startLambdaSandbox } from '../support/lambda-sandbox.js';
 import { sampleHtml, samplePdf } from '../support/sample-files.js';
@@ -52,7 +53,6 @@ import {
   TemplateResolver,
   wildcardMatch,
 } from '../support/synthesized-functions.js';
-import { draft } from '../support/workflow.js';
 
 const SCOPE: ArnScope = { region: 'eu-west-1', account: '123456789012' };
 
@@ -409,7 +409,7 @@ describe.each(['dev', 'prod'])('the %s stage as synthesized, on the emulators', 
     const alice = await token({ sub: 'alice', partnerId, roles: ['Partner.GlobalAdmin'] });
     const rita = await token({ sub: 'rita', roles: ['Reviewer'] });
     const tenantId = randomUUID();
-    const body = draft({ customer: { ...draft().customer, tenantId } });
+    const body = claimDraft({ customer: { ...claimDraft().customer, tenantId } });
 
     // API: health, contract, create (idempotent, replayed), read, lists on every index, edit.
     await expectStatus(call('GET', '/health'), 200);
@@ -492,7 +492,7 @@ describe.each(['dev', 'prod'])('the %s stage as synthesized, on the emulators', 
       200,
     );
     const other = await expectStatus<{ id: string }>(
-      call('POST', '/v1/claims', { token: alice, body: draft({ name: 'Second claim' }) }),
+      call('POST', '/v1/claims', { token: alice, body: claimDraft({ name: 'Second claim' }) }),
       201,
     );
     await upload(other.id, alice, samplePdf());
