@@ -243,6 +243,7 @@ export class StatelessStack extends Stack {
       logRetention: config.logRetentionDays,
       reservedConcurrentExecutions: config.reservedConcurrency?.['outbox-relay'],
     });
+    this.claimTimer.grantStopTimers(this.outboxRelay.function);
 
     new CfnOutput(this, 'ApiUrl', {
       description: 'Base URL of the claims API',

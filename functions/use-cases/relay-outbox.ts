@@ -1,15 +1,15 @@
 /**
- * The outbox relay: turns one committed outbox event into its side effects — arm timers,
- * send emails, publish domain events. The stream delivers at least once, so every effect is
- * idempotent: timers by execution name, emails by a leased ledger marker per event and
- * template (at least once: a crash mid-send may repeat an email, never lose it), domain
- * events by their id (consumers dedupe on it).
+ * The outbox relay: turns one committed outbox event into its side effects — arm and stop
+ * timers, send emails, publish domain events. The stream delivers at least once, so every
+ * effect is idempotent: timers by execution name (stopping a gone execution is a no-op),
+ * emails by a leased ledger marker per event and template (at least once: a crash mid-send
+ * may repeat an email, never lose it), domain events by their id (consumers dedupe on it).
  */
 import type { Claim } from '../domain/claim.js';
 import { type Clock, systemClock } from '../domain/clock.js';
 import type { DomainEventType, Effect, EmailTemplate } from '../domain/lifecycle.js';
 import { type EmailContext, type RenderedEmail, renderEmail } from '../emails/templates.js';
-import { type TimerExecutionInput, timerExecutionInput } from './expire-deadline.js';
+import { type TimerExecutionInput, type TimerInput, timerExecutionInput } from './expire-deadline.js';
 
 /** An outbox item as written by the claim store in the transition's transaction. */
 export interface OutboxEvent {
@@ -25,6 +25,12 @@ export interface OutboxEvent {
 export interface TimerScheduler {
   /** Starts the one-shot timer; starting the same timer twice must be harmless. */
   start(input: TimerExecutionInput): Promise<void>;
+  /**
+   * Stops the timer's execution (named, like `start`, after claim, deadline and arming
+   * version) if it is still running. Stopping one that never started, already ended or was
+   * already stopped must be harmless: the relay retries and may run events late.
+   */
+  stop(timer: TimerInput): Promise<void>;
 }
 
 export interface Mailer {
@@ -143,6 +149,14 @@ export async function relayOutboxEvent(deps: RelayDeps, event: OutboxEvent): Pro
             }),
           );
           deps.onEffect?.('armTimer', effect.deadline);
+        });
+        break;
+      case 'stopTimer':
+        await attempt(async () => {
+          // The name holds the version that armed the deadline: never the timer of a live one.
+          const { deadline, dueAt, version } = effect;
+          await deps.timers.stop({ claimId: event.claimId, deadline, dueAt, version });
+          deps.onEffect?.('stopTimer', deadline);
         });
         break;
       case 'sendEmail':

@@ -77,6 +77,26 @@ function grants(statements: Statement[]): { action: string; resource: unknown; c
   );
 }
 
+/** `arn:<partition>:states:<region>:<account>:execution:<machine name>:*`, as CloudFormation joins it. */
+function executionsOf(machineName: unknown) {
+  return {
+    'Fn::Join': [
+      '',
+      [
+        'arn:',
+        { Ref: 'AWS::Partition' },
+        ':states:',
+        { Ref: 'AWS::Region' },
+        ':',
+        { Ref: 'AWS::AccountId' },
+        ':execution:',
+        machineName,
+        ':*',
+      ],
+    ],
+  };
+}
+
 function resourceOf(stack: Stack, template: Template, construct: IConstruct) {
   return template.toJSON().Resources[logicalId(stack, construct)] as {
     Type: string;
@@ -467,6 +487,9 @@ describe('stateless stack: outbox relay', () => {
       (g) => !g.action.startsWith('logs:') && !g.action.startsWith('xray:'),
     );
     const machineRef = { Ref: logicalId(built.stateless, built.stateless.claimTimer.stateMachine) };
+    const machineName = {
+      'Fn::GetAtt': [logicalId(built.stateless, built.stateless.claimTimer.stateMachine), 'Name'],
+    };
     const queueArn = { 'Fn::GetAtt': [logicalId(built.stateless, relay().deadLetterQueue), 'Arn'] };
     const sender = { StringEquals: { 'ses:FromAddress': built.config.senderAddress } };
     const identityArn = {
@@ -481,6 +504,8 @@ describe('stateless stack: outbox relay', () => {
         { action: 'dynamodb:PutItem', resource: imported(built.stateful.table, 'Arn') },
         { action: 'dynamodb:DeleteItem', resource: imported(built.stateful.table, 'Arn') },
         { action: 'states:StartExecution', resource: machineRef },
+        // Stopping a superseded timer: this machine's executions only.
+        { action: 'states:StopExecution', resource: executionsOf(machineName) },
         { action: 'events:PutEvents', resource: imported(built.stateful.eventBus.eventBus, 'Arn') },
         { action: 'ses:SendEmail', resource: identityArn, condition: sender },
         { action: 'ses:SendEmail', resource: configurationSetArn, condition: sender },
@@ -493,6 +518,7 @@ describe('stateless stack: outbox relay', () => {
       'dynamodb:PutItem',
       'dynamodb:DeleteItem',
       'states:StartExecution',
+      'states:StopExecution',
       'events:PutEvents',
       'ses:SendEmail',
       'secretsmanager:GetSecretValue',
@@ -506,8 +532,9 @@ describe('stateless stack: outbox relay', () => {
       'dynamodb:GetShardIterator',
     ]);
     expect(relayGrants.map((g) => g.action).filter((a) => !allowed.has(a))).toEqual([]);
+    // The only wildcard: the execution name of StopExecution, under this machine's name.
     expect(relayGrants.filter((g) => g.resource === '*' || JSON.stringify(g.resource).includes('*'))).toEqual(
-      [],
+      [{ action: 'states:StopExecution', resource: executionsOf(machineName) }],
     );
     // Stream actions only on the stream, never the table or `*`.
     for (const g of relayGrants.filter((g) => /Stream|GetRecords|GetShardIterator/.test(g.action))) {

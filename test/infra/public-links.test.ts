@@ -59,7 +59,7 @@ async function consentEmailOf(built: ServiceApp): Promise<RenderedEmail> {
   const documentClient = { send: async () => ({}) } as unknown as DynamoDBDocumentClient;
   await relayOutboxEvent(
     {
-      timers: { start: async () => {} },
+      timers: { start: async () => {}, stop: async () => {} },
       mailer: {
         send: async (email) => {
           sent.push(email);

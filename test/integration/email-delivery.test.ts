@@ -152,7 +152,7 @@ describe('no email is ever lost: a crash between any two steps, then a redeliver
         clock,
         consentSecret: 'x'.repeat(40),
         publicBaseUrl: 'https://claims.example.com',
-        timers: { start: async () => {} },
+        timers: { start: async () => {}, stop: async () => {} },
         mailer: new SesMailer(sesClient, 'no-reply@claims.example.com'),
         publisher: new LocalEventLog(),
       }),

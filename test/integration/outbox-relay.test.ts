@@ -69,7 +69,7 @@ describe('outbox relay: DynamoDB Local stream → SES (aws-ses-v2-local), timers
       'https://claims.example.com',
     );
     relay = buildRelayHandler({
-      timers: { start: async (input) => void timerStarts.push(input) },
+      timers: { start: async (input) => void timerStarts.push(input), stop: async () => {} },
       mailer: new SesMailer(sesClient, 'no-reply@claims.example.com'),
       ledger: new DynamoDbEmailLedger(documentClient, table.tableName),
       publisher: events,
