@@ -33,6 +33,7 @@ import {
   tokenOf,
   writeUnitsOf,
 } from './support.js';
+import { TRANSITIONS_PER_EXECUTION, timerExecutionsBench } from './timer-executions.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const LATENCY_SAMPLES = 500;
@@ -356,6 +357,10 @@ try {
   log('lifecycle cost');
   results.lifecycleCost = await lifecycleCost(dynamoDb.endpoint);
 
+  // (g) Claim timers per lifecycle: started, stopped, transitions, open execution-days.
+  log('timer executions');
+  results.timerExecutions = await timerExecutionsBench(dynamoDb.endpoint);
+
   // (c, d) Cold start and bundle size per function.
   log('bundles and cold starts');
   const coldTable = 'bench-cold';
@@ -428,16 +433,20 @@ async function lifecycleCost(endpoint: string) {
   const emails = (
     (await (await fetch(`${lifecycle.ses.url}/store`)).json()) as { emails: { subject: string }[] }
   ).emails.length;
-  const timers = lifecycle.timers.pending().filter((t) => t.claimId === id).length;
+  // This runtime only ever saw this claim: every execution it started was stopped or runs.
+  const executions = lifecycle.timers.counts();
+  const timers = executions.started;
+  const timersRun = executions.started - executions.stopped;
   const events = lifecycle.events.events.filter((e) => e.claimId === id).length;
   const apiCalls = counter.calls.slice(start);
   const dynamoRequests = apiCalls.length + seedCounter.calls.length;
   const wru = writeUnitsOf(apiCalls) + writeUnitsOf(seedCounter.calls);
   const rru = readUnitsOf(apiCalls) + readUnitsOf(seedCounter.calls);
   const relayInvocations = events; // upper bound: one stream batch per outbox event
-  const lambdaInvocations = apiRequests + relayInvocations + timers;
-  const gbSeconds = apiRequests * 0.15 + relayInvocations * 0.2 + timers * 0.1;
-  const stateTransitions = timers * 3;
+  const lambdaInvocations = apiRequests + relayInvocations + timersRun;
+  const gbSeconds = apiRequests * 0.15 + relayInvocations * 0.2 + timersRun * 0.1;
+  const stateTransitions =
+    timersRun * TRANSITIONS_PER_EXECUTION.completed + executions.stopped * TRANSITIONS_PER_EXECUTION.stopped;
   const lines = {
     apiGateway: (apiRequests * PRICES.apiGatewayHttpPerMillion) / 1e6,
     lambda:
@@ -456,6 +465,7 @@ async function lifecycleCost(endpoint: string) {
     lambdaInvocations,
     lambdaGbSeconds: round(gbSeconds, 3),
     timers,
+    timersStopped: executions.stopped,
     stepFunctionsStateTransitions: stateTransitions,
     emails,
     domainEvents: events,
@@ -477,7 +487,7 @@ async function lifecycleCost(endpoint: string) {
       ],
       [
         'Step Functions',
-        `${timers} timers × 3 = ${stateTransitions} transitions`,
+        `${timers} timers (${executions.stopped} stopped: 1 each, ${timersRun} run: 3 each) = ${stateTransitions} transitions`,
         lines.stepFunctions.toExponential(2),
       ],
       ['SES', `${emails} emails`, lines.ses.toExponential(2)],
