@@ -1,12 +1,14 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { SESClient } from '@aws-sdk/client-ses';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ConsentTokens } from '../../functions/adapters/consent-tokens.js';
+import { ConsentTokens, hashConsentToken } from '../../functions/adapters/consent-tokens.js';
 import { DynamoDbClaimStore } from '../../functions/adapters/dynamodb-claim-store.js';
 import { DynamoDbEmailLedger } from '../../functions/adapters/dynamodb-email-ledger.js';
 import { buildRelayHandler } from '../../functions/adapters/dynamodb-stream-relay.js';
 import { SesMailer } from '../../functions/adapters/ses-mailer.js';
+import { TTL_ATTRIBUTE } from '../../functions/adapters/table-schema.js';
 import type { Actor } from '../../functions/domain/claim.js';
 import { ManualClock } from '../../functions/domain/clock.js';
 import type { ClaimAction } from '../../functions/domain/lifecycle.js';
@@ -116,6 +118,16 @@ describe('outbox relay: DynamoDB Local stream → SES (aws-ses-v2-local), timers
     expect(link).not.toBeNull();
     const token = await consentTokens.lookup(link?.[1] as string);
     expect(token).toMatchObject({ claimId: 'relay-1', endsAt: record.claim.consent?.endsAt });
+    // Operational only: the token item expires (TTL) 90 days after its consent window.
+    const { Item } = await createDocumentClient(table.client).send(
+      new GetCommand({
+        TableName: table.tableName,
+        Key: { pk: `CONSENT#${hashConsentToken(link?.[1] as string)}`, sk: 'CONSENT' },
+      }),
+    );
+    expect(Item?.[TTL_ATTRIBUTE]).toBe(
+      Date.parse(record.claim.consent?.endsAt as string) / 1000 + 90 * 24 * 3600,
+    );
 
     expect(timerStarts.filter((t) => t.claimId === 'relay-1').map((t) => t.deadline)).toEqual([
       'reviewStartBy',
