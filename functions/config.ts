@@ -84,6 +84,8 @@ export const relayEnvironment = z.object({
   SENDER_ADDRESS: z.email(),
   SES_CONFIGURATION_SET: z.string().min(1).optional(),
   PUBLIC_BASE_URL: z.url(),
+  /** Final claims' documents are tagged for their retention here. */
+  DOCUMENTS_BUCKET_NAME: z.string().min(1),
   ...secret('CONSENT_SECRET'),
 });
 

@@ -18,6 +18,7 @@ export const handler = buildRelayHandler({
     tableName: config.TABLE_NAME,
     consentSecret: await resolveSecret(config, 'CONSENT_SECRET'),
     publicBaseUrl: config.PUBLIC_BASE_URL,
+    documentsBucketName: config.DOCUMENTS_BUCKET_NAME,
     timers: new StepFunctionsTimerScheduler(new SFNClient({}), config.STATE_MACHINE_ARN),
     mailer: new SesMailer(new SESClient({}), config.SENDER_ADDRESS, config.SES_CONFIGURATION_SET),
     publisher: new EventBridgePublisher(new EventBridgeClient({}), config.EVENT_BUS_NAME),

@@ -15,14 +15,14 @@ import { detectContentType, measureZipArchive } from './adapters/content-type-de
 import { DynamoDbClaimStore } from './adapters/dynamodb-claim-store.js';
 import { DynamoDbDocumentStore } from './adapters/dynamodb-document-store.js';
 import { DynamoDbEmailLedger } from './adapters/dynamodb-email-ledger.js';
-import { S3DocumentObjects } from './adapters/s3-document-objects.js';
+import { S3DocumentObjects, S3DocumentRetention } from './adapters/s3-document-objects.js';
 import { type BusinessCalendarConfig, createBusinessCalendar } from './domain/business-calendar.js';
 import { type Clock, systemClock } from './domain/clock.js';
 import { type DocumentPolicy, documentPolicy } from './domain/document.js';
 import type { VerifyUploadHandlerDeps } from './events/verify-upload-handler.js';
 import type { ApiDeps } from './http/api-handler.js';
 import { SERVICE_NAME } from './observability.js';
-import type { EventPublisher, Mailer, TimerScheduler } from './use-cases/relay-outbox.js';
+import type { DocumentRetention, EventPublisher, Mailer, TimerScheduler } from './use-cases/relay-outbox.js';
 
 export interface ServiceSettings {
   tableName: string;
@@ -170,6 +170,13 @@ export interface RelaySettings extends ServiceSettings {
   timers: TimerScheduler;
   mailer: Mailer;
   publisher: EventPublisher;
+  /** Default: tags in the documents bucket (`documentsBucketName`, `s3Endpoint`). */
+  documents?: DocumentRetention;
+}
+
+function documentRetention(settings: ServiceSettings): DocumentRetention {
+  if (!settings.documentsBucketName) throw new Error('The documents bucket name is missing.');
+  return new S3DocumentRetention(createS3Client(settings), settings.documentsBucketName);
 }
 
 /** The outbox relay's ports; the timer, mail and event adapters differ between cloud and local. */
@@ -177,6 +184,7 @@ export function createRelayDeps(settings: RelaySettings) {
   const documentClient = createDocumentClient(createDynamoDbClient(settings));
   return {
     timers: settings.timers,
+    documents: settings.documents ?? documentRetention(settings),
     mailer: settings.mailer,
     publisher: settings.publisher,
     ledger: new DynamoDbEmailLedger(documentClient, settings.tableName),

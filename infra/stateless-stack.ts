@@ -228,6 +228,7 @@ export class StatelessStack extends Stack {
     this.outboxRelay = new OutboxRelay(this, 'OutboxRelay', {
       table: props.table,
       timerStateMachine: this.claimTimer.stateMachine,
+      documentsBucket: Bucket.fromBucketAttributes(this, 'RelayDocumentsBucket', props.documentsBucket),
       eventBus: props.eventBus,
       emailIdentity: props.emailIdentity,
       senderAddress: config.senderAddress,

@@ -214,6 +214,11 @@ export type Effect =
    * timer has not resumed yet: stop its execution, so open executions never exceed live deadlines.
    */
   | { type: 'stopTimer'; deadline: DeadlineKind; dueAt: string; version: number }
+  /**
+   * The claim became final (a final rejection, or an approval whose consent window ended): its
+   * PoE objects pass to the final-claim retention (archive, then deletion).
+   */
+  | { type: 'retainDocuments' }
   | { type: 'sendEmail'; template: EmailTemplate }
   | { type: 'publishEvent'; detailType: DomainEventType };
 
@@ -694,7 +699,12 @@ function transition(
       toStatus: fixed.status,
       changes: diff(before, fixed),
     }) as TransitionRecord,
-    effects: [...supersededTimers(before, fixed), ...armed, ...effects],
+    effects: [
+      ...supersededTimers(before, fixed),
+      ...armed,
+      ...effects,
+      ...(isFinalClaim(fixed) && !isFinalClaim(before) ? [{ type: 'retainDocuments' } as const] : []),
+    ],
   };
 }
 
@@ -727,6 +737,18 @@ function supersededTimers(before: Claim, after: Claim): Effect[] {
     if (after.deadlines[kind] === dueAt || version === undefined || Date.parse(dueAt) <= at) return [];
     return [{ type: 'stopTimer', deadline: kind, dueAt, version } satisfies Effect];
   });
+}
+
+/**
+ * Whether the claim's outcome is settled: a final rejection, or an approval whose consent
+ * window ended (only the partner's withdrawal can still follow, itself a final rejection).
+ * No deadline is live then, and its documents are kept as evidence only.
+ */
+export function isFinalClaim(claim: Claim): boolean {
+  return (
+    (claim.status === 'rejected' && claim.rejection?.final === true) ||
+    (claim.status === 'approved' && claim.consent?.status === 'periodEnded')
+  );
 }
 
 /** A rejection without a dispute window is final by definition. */

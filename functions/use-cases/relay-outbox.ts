@@ -33,6 +33,15 @@ export interface TimerScheduler {
   stop(timer: TimerInput): Promise<void>;
 }
 
+/** The PoE objects' retention (S3 object tags that lifecycle rules act on). */
+export interface DocumentRetention {
+  /**
+   * Puts every verified document of the claim under the final-claim retention. Marking them
+   * again (a redelivered event) must be harmless.
+   */
+  markFinal(claimId: string): Promise<void>;
+}
+
 export interface Mailer {
   /** Hands the email to the provider; resolves with the provider's message id once accepted. */
   send(email: RenderedEmail): Promise<{ messageId: string }>;
@@ -115,6 +124,7 @@ export interface ConsentLinks {
 
 export interface RelayDeps {
   timers: TimerScheduler;
+  documents: DocumentRetention;
   mailer: Mailer;
   ledger: EmailLedger;
   publisher: EventPublisher;
@@ -157,6 +167,12 @@ export async function relayOutboxEvent(deps: RelayDeps, event: OutboxEvent): Pro
           const { deadline, dueAt, version } = effect;
           await deps.timers.stop({ claimId: event.claimId, deadline, dueAt, version });
           deps.onEffect?.('stopTimer', deadline);
+        });
+        break;
+      case 'retainDocuments':
+        await attempt(async () => {
+          await deps.documents.markFinal(event.claimId);
+          deps.onEffect?.('retainDocuments', event.claim.status);
         });
         break;
       case 'sendEmail':

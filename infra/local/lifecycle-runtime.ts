@@ -15,6 +15,7 @@ import type { BusinessCalendarConfig } from '../../functions/domain/business-cal
 import type { ManualClock } from '../../functions/domain/clock.js';
 import type { TimerInput } from '../../functions/use-cases/expire-deadline.js';
 import { expireDeadline } from '../../functions/use-cases/expire-deadline.js';
+import type { DocumentRetention } from '../../functions/use-cases/relay-outbox.js';
 import { createRelayDeps, createTimerDeps } from '../../functions/wiring.js';
 import { createLocalDynamoDbClient, LOCAL_AWS_CREDENTIALS, LOCAL_AWS_REGION } from './dynamodb-local.js';
 import type { LocalRoute } from './http-adapter.js';
@@ -44,6 +45,8 @@ export interface LifecycleRuntimeOptions {
    */
   syncClock?: () => void;
   businessCalendar?: Partial<BusinessCalendarConfig>;
+  /** Where final claims' documents are tagged for retention. Unset: no S3 here, nothing tagged. */
+  documents?: DocumentRetention;
   /** The stream poller's DynamoDB Streams client (tests inject stream errors there). */
   streamsClient?: DynamoDBStreamsClient;
 }
@@ -129,6 +132,7 @@ export async function startLifecycleRuntime(options: LifecycleRuntimeOptions): P
       consentSecret: persistedSecret(options.dataDir, 'consent-secret'),
       publicBaseUrl: options.publicBaseUrl,
       timers,
+      documents: options.documents ?? { markFinal: async () => {} },
       mailer: new SesMailer(sesClient, LOCAL_SENDER),
       publisher: events,
     }),

@@ -77,6 +77,14 @@ function grants(statements: Statement[]): { action: string; resource: unknown; c
   );
 }
 
+/** The PoE bucket's ARN, imported under the stateful stack's fixed export name. */
+const documentsBucketArn = { 'Fn::ImportValue': expect.stringContaining(':DocumentsBucketArn') };
+
+/** The PoE bucket's objects under `prefix`, as CloudFormation joins the ARN. */
+function documentsUnder(prefix: string) {
+  return { 'Fn::Join': ['', [documentsBucketArn, `/${prefix}*`]] };
+}
+
 /** `arn:<partition>:states:<region>:<account>:execution:<machine name>:*`, as CloudFormation joins it. */
 function executionsOf(machineName: unknown) {
   return {
@@ -506,6 +514,13 @@ describe('stateless stack: outbox relay', () => {
         { action: 'states:StartExecution', resource: machineRef },
         // Stopping a superseded timer: this machine's executions only.
         { action: 'states:StopExecution', resource: executionsOf(machineName) },
+        // A final claim's documents: list its prefix, tag each verified object.
+        {
+          action: 's3:ListBucket',
+          resource: documentsBucketArn,
+          condition: { StringLike: { 's3:prefix': 'claims/*' } },
+        },
+        { action: 's3:PutObjectTagging', resource: documentsUnder('claims/') },
         { action: 'events:PutEvents', resource: imported(built.stateful.eventBus.eventBus, 'Arn') },
         { action: 'ses:SendEmail', resource: identityArn, condition: sender },
         { action: 'ses:SendEmail', resource: configurationSetArn, condition: sender },
@@ -519,6 +534,8 @@ describe('stateless stack: outbox relay', () => {
       'dynamodb:DeleteItem',
       'states:StartExecution',
       'states:StopExecution',
+      's3:ListBucket',
+      's3:PutObjectTagging',
       'events:PutEvents',
       'ses:SendEmail',
       'secretsmanager:GetSecretValue',
@@ -532,9 +549,16 @@ describe('stateless stack: outbox relay', () => {
       'dynamodb:GetShardIterator',
     ]);
     expect(relayGrants.map((g) => g.action).filter((a) => !allowed.has(a))).toEqual([]);
-    // The only wildcard: the execution name of StopExecution, under this machine's name.
-    expect(relayGrants.filter((g) => g.resource === '*' || JSON.stringify(g.resource).includes('*'))).toEqual(
-      [{ action: 'states:StopExecution', resource: executionsOf(machineName) }],
+    // The only wildcards: execution names under this machine, object keys under `claims/`.
+    const wildcards = relayGrants.filter(
+      (g) => g.resource === '*' || JSON.stringify(g.resource).includes('*'),
+    );
+    expect(wildcards).toHaveLength(2);
+    expect(wildcards).toEqual(
+      expect.arrayContaining([
+        { action: 'states:StopExecution', resource: executionsOf(machineName) },
+        { action: 's3:PutObjectTagging', resource: documentsUnder('claims/') },
+      ]),
     );
     // Stream actions only on the stream, never the table or `*`.
     for (const g of relayGrants.filter((g) => /Stream|GetRecords|GetShardIterator/.test(g.action))) {

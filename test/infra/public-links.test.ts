@@ -60,6 +60,7 @@ async function consentEmailOf(built: ServiceApp): Promise<RenderedEmail> {
   await relayOutboxEvent(
     {
       timers: { start: async () => {}, stop: async () => {} },
+      documents: { markFinal: async () => {} },
       mailer: {
         send: async (email) => {
           sent.push(email);

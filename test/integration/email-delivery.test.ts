@@ -153,6 +153,7 @@ describe('no email is ever lost: a crash between any two steps, then a redeliver
         consentSecret: 'x'.repeat(40),
         publicBaseUrl: 'https://claims.example.com',
         timers: { start: async () => {}, stop: async () => {} },
+        documents: { markFinal: async () => {} },
         mailer: new SesMailer(sesClient, 'no-reply@claims.example.com'),
         publisher: new LocalEventLog(),
       }),

@@ -341,6 +341,7 @@ describe('faults in the outbox relay and the timers (ports wrapped; DynamoDB Loc
     };
     relay = buildRelayHandler({
       timers: scheduler,
+      documents: { markFinal: async () => {} }, // no S3 in this test
       mailer: new SesMailer(sesClient, 'no-reply@claims.example.com'),
       ledger: new DynamoDbEmailLedger(documentClient, table.tableName),
       publisher,

@@ -72,6 +72,7 @@ describe('outbox relay: DynamoDB Local stream → SES (aws-ses-v2-local), timers
     );
     relay = buildRelayHandler({
       timers: { start: async (input) => void timerStarts.push(input), stop: async () => {} },
+      documents: { markFinal: async () => {} },
       mailer: new SesMailer(sesClient, 'no-reply@claims.example.com'),
       ledger: new DynamoDbEmailLedger(documentClient, table.tableName),
       publisher: events,

@@ -126,6 +126,7 @@ describe('one live timer per claim (local Step Functions)', () => {
     };
     return {
       timers: runtime.timers,
+      documents: { markFinal: unused },
       mailer: { send: unused },
       ledger: { acquire: unused, markSent: unused, release: unused },
       publisher: { publish: unused },

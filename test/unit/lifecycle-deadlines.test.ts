@@ -162,7 +162,10 @@ describe('applyDeadlineExpiry', () => {
     expect(last.record.appliedAt).toBe(now.toISOString());
     expect(claim.updatedAt).toBe(now.toISOString());
     expect(claim.deadlines).toEqual({});
-    expect(last.effects).toEqual([{ type: 'publishEvent', detailType: 'ConsentPeriodEnded' }]);
+    expect(last.effects).toEqual([
+      { type: 'publishEvent', detailType: 'ConsentPeriodEnded' },
+      { type: 'retainDocuments' },
+    ]);
   });
 
   it('disputeBy makes the rejection final', () => {
@@ -171,7 +174,10 @@ describe('applyDeadlineExpiry', () => {
     expect(claim.status).toBe('rejected');
     expect(claim.rejection).toEqual({ ...rejected.claim.rejection, final: true });
     expect(claim.deadlines).toEqual({});
-    expect(last.effects).toEqual([{ type: 'publishEvent', detailType: 'RejectionFinal' }]);
+    expect(last.effects).toEqual([
+      { type: 'publishEvent', detailType: 'RejectionFinal' },
+      { type: 'retainDocuments' },
+    ]);
   });
 
   it.each<{ stage: Stage; deadline: DeadlineKind }>([
@@ -296,6 +302,8 @@ function describeEffect(effect: Effect): string {
       return `armTimer:${effect.deadline}`;
     case 'stopTimer':
       return `stopTimer:${effect.deadline}`;
+    case 'retainDocuments':
+      return 'retainDocuments';
     case 'sendEmail':
       return `email:${effect.template}`;
     case 'publishEvent':
@@ -363,7 +371,8 @@ describe('effects', () => {
       name: `withdraw from ${from}`,
       run: () => act(stage(from), sampleAction('withdraw')),
       // The status's own deadline is superseded: its waiting timer is stopped.
-      expected: [...STOPPED_BY_LEAVING[from], 'event:ClaimRejected'],
+      // A withdrawal is a final rejection: the documents pass to the final-claim retention.
+      expected: [...STOPPED_BY_LEAVING[from], 'event:ClaimRejected', 'retainDocuments'],
     })),
     {
       name: 'dispute',
@@ -384,12 +393,12 @@ describe('effects', () => {
     {
       name: 'resolveDispute upheld',
       run: () => act(stage('disputed'), { type: 'resolveDispute', outcome: 'upheld', comment: 'no' }),
-      expected: ['stopTimer:decisionBy', 'email:disputeOutcome', 'event:DisputeResolved'],
+      expected: ['stopTimer:decisionBy', 'email:disputeOutcome', 'event:DisputeResolved', 'retainDocuments'],
     },
     {
       name: 'customerDeny',
       run: () => act(stage('approved'), sampleAction('customerDeny')),
-      expected: ['stopTimer:consentEndsAt', 'email:rejection', 'event:ClaimRejected'],
+      expected: ['stopTimer:consentEndsAt', 'email:rejection', 'event:ClaimRejected', 'retainDocuments'],
     },
     {
       name: 'partnerResponseBy expiry (auto-reject)',
@@ -399,12 +408,12 @@ describe('effects', () => {
     {
       name: 'consentEndsAt expiry',
       run: () => expire(stage('approved'), 'consentEndsAt'),
-      expected: ['event:ConsentPeriodEnded'],
+      expected: ['event:ConsentPeriodEnded', 'retainDocuments'],
     },
     {
       name: 'disputeBy expiry',
       run: () => expire(stage('rejected'), 'disputeBy'),
-      expected: ['event:RejectionFinal'],
+      expected: ['event:RejectionFinal', 'retainDocuments'],
     },
     {
       name: 'reviewStartBy expiry',

@@ -30,6 +30,7 @@ import {
   EDITABLE_FIELD_PATHS,
   EDITABLE_FIELDS,
   type EditableField,
+  isFinalClaim,
   type Transition,
   touchedFields,
 } from '../../functions/domain/lifecycle.js';
@@ -556,6 +557,11 @@ function checkOneTimerPerDeadline(run: Run, { claim, effects }: Transition): voi
     expect(claim.timerVersions?.[deadline]).toBe(Number(version));
   }
   expect(Object.keys(claim.timerVersions ?? {})).toEqual(Object.keys(claim.deadlines));
+  // A final claim has no live deadline; its documents pass to retention exactly once, on arrival.
+  if (isFinalClaim(claim)) expect(claim.deadlines).toEqual({});
+  expect(effects.some((e) => e.type === 'retainDocuments')).toBe(
+    isFinalClaim(claim) && !isFinalClaim(run.claim),
+  );
 }
 
 function checkDeadlineArithmetic(kind: DeadlineKind, dueAt: string, from: Date): void {
