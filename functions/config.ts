@@ -96,6 +96,8 @@ export const relayEnvironment = z.object({
   PORTAL_URL: z.url().optional(),
   /** The zone emails show deadlines in (the business calendar's). */
   BUSINESS_CALENDAR_TIME_ZONE: calendar.BUSINESS_CALENDAR_TIME_ZONE,
+  /** Final claims' documents are tagged for their retention here. */
+  DOCUMENTS_BUCKET_NAME: z.string().min(1),
   ...secret('CONSENT_SECRET'),
 });
 

@@ -19,7 +19,7 @@ import { DynamoDbClaimStore } from './adapters/dynamodb-claim-store.js';
 import { DynamoDbDocumentStore } from './adapters/dynamodb-document-store.js';
 import { DynamoDbEmailLedger } from './adapters/dynamodb-email-ledger.js';
 import { EventBridgePublisher } from './adapters/eventbridge-publisher.js';
-import { S3DocumentObjects } from './adapters/s3-document-objects.js';
+import { S3DocumentObjects, S3DocumentRetention } from './adapters/s3-document-objects.js';
 import { SesMailer } from './adapters/ses-mailer.js';
 import { StepFunctionsTimerScheduler } from './adapters/sfn-timer-scheduler.js';
 import {
@@ -29,6 +29,7 @@ import {
 } from './domain/business-calendar.js';
 import { type Clock, systemClock } from './domain/clock.js';
 import { type DocumentPolicy, documentPolicy } from './domain/document.js';
+import type { DocumentRetention } from './domain/ports/documents.js';
 import type { EventPublisher, TimerScheduler } from './domain/ports/outbox.js';
 import { defaultPortalUrl } from './emails/portal-links.js';
 import type { EmailSettings } from './emails/templates.js';
@@ -106,6 +107,10 @@ export interface RelaySettings extends FunctionSettings, CalendarSettings {
    * service's console at `<publicBaseUrl>/console`.
    */
   portalUrl?: string;
+  /** Where final claims' documents are tagged for their retention. */
+  documentsBucketName?: string;
+  /** Default: tags in the documents bucket (`documentsBucketName`, `s3Endpoint`). */
+  documents?: DocumentRetention;
   email: {
     sender: string;
     configurationSet?: string;
@@ -237,6 +242,12 @@ export function createConsentDeps(settings: ConsentSettings): ConsentHandlerDeps
   };
 }
 
+/** Tags in the documents bucket (`documentsBucketName`, `s3Endpoint`). */
+function documentRetention(settings: RelaySettings): DocumentRetention {
+  if (!settings.documentsBucketName) throw new Error('The documents bucket name is missing.');
+  return new S3DocumentRetention(createS3Client(settings), settings.documentsBucketName);
+}
+
 export function createRelayDeps(settings: RelaySettings): RelayHandlerDeps {
   const documentClient = createDocumentClient(createDynamoDbClient(settings));
   const { email, timers, events } = settings;
@@ -253,6 +264,7 @@ export function createRelayDeps(settings: RelaySettings): RelayHandlerDeps {
       'publish' in events
         ? events
         : new EventBridgePublisher(new EventBridgeClient(cloud), events.eventBusName),
+    documents: settings.documents ?? documentRetention(settings),
     ledger: new DynamoDbEmailLedger(documentClient, settings.tableName),
     clock: settings.clock ?? systemClock,
     emailSettings: emailSettingsOf(settings),

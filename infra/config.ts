@@ -161,6 +161,20 @@ const documentsSchema = z.strictObject({
    * available only once scanned clean. Default false.
    */
   malwareScanning: z.boolean().optional(),
+  /**
+   * What happens to a final claim's documents, in days after upload: archived to Glacier
+   * Instant Retrieval, then deleted. Default 90 and 2,557 (7 years).
+   */
+  finalClaimRetention: z
+    .strictObject({
+      archiveAfterDays: z.number().int().min(1).max(36_500),
+      expireAfterDays: z.number().int().min(2).max(36_500),
+    })
+    .refine((r) => r.expireAfterDays > r.archiveAfterDays, {
+      message: 'expireAfterDays must be later than archiveAfterDays',
+      path: ['expireAfterDays'],
+    })
+    .optional(),
 });
 
 export const stageConfigSchema = z

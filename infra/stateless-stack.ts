@@ -239,6 +239,7 @@ export class StatelessStack extends Stack {
     this.outboxRelay = new OutboxRelay(this, 'OutboxRelay', {
       table: props.table,
       timerStateMachine: this.claimTimer.stateMachine,
+      documentsBucket: Bucket.fromBucketAttributes(this, 'RelayDocumentsBucket', props.documentsBucket),
       eventBus: props.eventBus,
       emailIdentity: props.emailIdentity,
       senderAddress: config.senderAddress,
@@ -256,6 +257,7 @@ export class StatelessStack extends Stack {
       logRetention: config.logRetentionDays,
       reservedConcurrentExecutions: config.reservedConcurrency?.['outbox-relay'],
     });
+    this.claimTimer.grantStopTimers(this.outboxRelay.function);
 
     new CfnOutput(this, 'ApiUrl', {
       description: 'Base URL of the claims API',

@@ -137,6 +137,12 @@ export interface Claim {
   activity: Activity;
   products: Product[];
   deadlines: Deadlines;
+  /**
+   * Internal, never shown: for each live deadline, the claim version whose transition armed
+   * its timer. The timer's execution is named after it, so the transition that supersedes
+   * the deadline can stop exactly that execution. Absent on claims written before it existed.
+   */
+  timerVersions?: Partial<Record<DeadlineKind, number>>;
   /** When the claim entered its current status; orders the reviewer queue. */
   statusSince: string;
   submittedAt?: string;

@@ -215,6 +215,16 @@ export type DomainEventType =
 /** A side effect a committed transition asks for; the outbox relay carries it out, idempotently. */
 export type Effect =
   | { type: 'armTimer'; deadline: DeadlineKind; dueAt: string }
+  /**
+   * The deadline (armed by the transition to claim version `version`) no longer stands, and its
+   * timer has not resumed yet: stop its execution, so open executions never exceed live deadlines.
+   */
+  | { type: 'stopTimer'; deadline: DeadlineKind; dueAt: string; version: number }
+  /**
+   * The claim became final (a final rejection, or an approval whose consent window ended): its
+   * PoE objects pass to the final-claim retention (archive, then deletion).
+   */
+  | { type: 'retainDocuments' }
   | { type: 'sendEmail'; template: EmailTemplate }
   | { type: 'publishEvent'; detailType: DomainEventType };
 
@@ -688,10 +698,11 @@ function transition(
   record: Omit<TransitionRecord, 'toStatus' | 'changes' | 'fromStatus'>,
   effects: Effect[],
 ): Transition {
-  const fixed = after.status === 'rejected' && !after.deadlines.disputeBy ? finalize(after) : after;
-  const armed: Effect[] = Object.entries(fixed.deadlines)
+  const finalized = after.status === 'rejected' && !after.deadlines.disputeBy ? finalize(after) : after;
+  const armed: Effect[] = Object.entries(finalized.deadlines)
     .filter(([kind, dueAt]) => before.deadlines[kind as DeadlineKind] !== dueAt)
     .map(([kind, dueAt]) => ({ type: 'armTimer', deadline: kind as DeadlineKind, dueAt: dueAt as string }));
+  const fixed = withTimerVersions(finalized, before, armed);
   return {
     claim: fixed,
     at: fixed.updatedAt,
@@ -701,8 +712,56 @@ function transition(
       toStatus: fixed.status,
       changes: diff(before, fixed),
     }) as TransitionRecord,
-    effects: [...armed, ...effects],
+    effects: [
+      ...supersededTimers(before, fixed),
+      ...armed,
+      ...effects,
+      ...(isFinalClaim(fixed) && !isFinalClaim(before) ? [{ type: 'retainDocuments' } as const] : []),
+    ],
   };
+}
+
+/**
+ * The claim's `timerVersions` after a transition: the armed deadlines carry the new version,
+ * the deadlines kept carry theirs, the deadlines gone are forgotten.
+ */
+function withTimerVersions(claim: Claim, before: Claim, armed: Effect[]): Claim {
+  const versions: Partial<Record<DeadlineKind, number>> = {};
+  for (const kind of Object.keys(claim.deadlines) as DeadlineKind[]) {
+    const armedNow = armed.some((e) => e.type === 'armTimer' && e.deadline === kind);
+    const version = armedNow ? claim.version : before.timerVersions?.[kind];
+    if (version !== undefined) versions[kind] = version;
+  }
+  const { timerVersions: _previous, ...rest } = claim;
+  return Object.keys(versions).length > 0 ? { ...rest, timerVersions: versions } : rest;
+}
+
+/**
+ * Stops for the timers of the deadlines this transition supersedes (removed or moved), so a
+ * claim keeps at most one open execution per live deadline. Only a timer still waiting is
+ * stopped: one whose due time has come has resumed (or is applying this very timeout) and ends
+ * by itself, a stale no-op at worst. A deadline armed before `timerVersions` existed has no
+ * known execution name and is left to end as a no-op, as before.
+ */
+function supersededTimers(before: Claim, after: Claim): Effect[] {
+  const at = Date.parse(after.updatedAt);
+  return (Object.entries(before.deadlines) as [DeadlineKind, string][]).flatMap(([kind, dueAt]) => {
+    const version = before.timerVersions?.[kind];
+    if (after.deadlines[kind] === dueAt || version === undefined || Date.parse(dueAt) <= at) return [];
+    return [{ type: 'stopTimer', deadline: kind, dueAt, version } satisfies Effect];
+  });
+}
+
+/**
+ * Whether the claim's outcome is settled: a final rejection, or an approval whose consent
+ * window ended (only the partner's withdrawal can still follow, itself a final rejection).
+ * No deadline is live then, and its documents are kept as evidence only.
+ */
+export function isFinalClaim(claim: Claim): boolean {
+  return (
+    (claim.status === 'rejected' && claim.rejection?.final === true) ||
+    (claim.status === 'approved' && claim.consent?.status === 'periodEnded')
+  );
 }
 
 /** A rejection without a dispute window is final by definition. */
@@ -711,7 +770,8 @@ function finalize(claim: Claim): Claim {
   return rejection && !rejection.final ? { ...claim, rejection: { ...rejection, final: true } } : claim;
 }
 
-const UNTRACKED = new Set(['version', 'updatedAt', 'statusSince']);
+/** Bookkeeping, not a change of the claim: never a history change. */
+const UNTRACKED = new Set(['version', 'updatedAt', 'statusSince', 'timerVersions']);
 
 /** Field-level changes between two claims, as dotted paths; arrays compare as whole values. */
 export function diff(before: object, after: object, prefix = ''): FieldChange[] {

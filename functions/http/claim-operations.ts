@@ -45,7 +45,7 @@ export const MAX_PAGE_BYTES = 4 * 1024 * 1024;
  * only learn that a conflict exists (other partners' claims are never revealed).
  */
 export function claimResource(claim: Claim, actor: CallerActor) {
-  const { createdBy: _createdBy, conflictingClaimIds, ...resource } = claim;
+  const { createdBy: _createdBy, timerVersions: _timerVersions, conflictingClaimIds, ...resource } = claim;
   const conflicts = conflictingClaimIds ?? [];
   return {
     ...resource,

@@ -1,13 +1,14 @@
 /**
- * The outbox relay: turns one committed outbox event into its side effects — arm timers,
- * send emails, publish domain events. The stream delivers at least once, so every effect is
- * idempotent: timers by execution name, emails by a leased ledger marker per event and
- * template (at least once: a crash mid-send may repeat an email, never lose it), domain
- * events by their id (consumers dedupe on it).
+ * The outbox relay: turns one committed outbox event into its side effects — arm and stop
+ * timers, send emails, publish domain events. The stream delivers at least once, so every
+ * effect is idempotent: timers by execution name (stopping a gone execution is a no-op),
+ * emails by a leased ledger marker per event and template (at least once: a crash mid-send
+ * may repeat an email, never lose it), domain events by their id (consumers dedupe on it).
  */
 import { type Clock, systemClock } from '../domain/clock.js';
 import type { DomainEventType, Effect, EmailTemplate } from '../domain/lifecycle.js';
 import type { ConsentLinks } from '../domain/ports/consent-tokens.js';
+import type { DocumentRetention } from '../domain/ports/documents.js';
 import type { EmailLedger, Mailer } from '../domain/ports/email.js';
 import type { DomainEvent, EventPublisher, OutboxEvent, TimerScheduler } from '../domain/ports/outbox.js';
 import { timerExecutionInput } from '../domain/timers.js';
@@ -29,6 +30,7 @@ export class EmailLeaseHeldError extends Error {
 
 export interface RelayDeps {
   timers: TimerScheduler;
+  documents: DocumentRetention;
   mailer: Mailer;
   ledger: EmailLedger;
   publisher: EventPublisher;
@@ -64,6 +66,20 @@ export async function relayOutboxEvent(deps: RelayDeps, event: OutboxEvent): Pro
             }),
           );
           deps.onEffect?.('armTimer', effect.deadline);
+        });
+        break;
+      case 'stopTimer':
+        await attempt(async () => {
+          // The name holds the version that armed the deadline: never the timer of a live one.
+          const { deadline, dueAt, version } = effect;
+          await deps.timers.stop({ claimId: event.claimId, deadline, dueAt, version });
+          deps.onEffect?.('stopTimer', deadline);
+        });
+        break;
+      case 'retainDocuments':
+        await attempt(async () => {
+          await deps.documents.markFinal(event.claimId);
+          deps.onEffect?.('retainDocuments', event.claim.status);
         });
         break;
       case 'sendEmail':

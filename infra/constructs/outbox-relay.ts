@@ -1,7 +1,7 @@
 /**
  * The outbox relay: the `outbox-relay` Lambda on the claims table's stream, invoked only for
- * newly inserted outbox items, turning each into its side effects (start a claim timer, send
- * an email, publish a domain event). Records that fail every retry land, as batch metadata,
+ * newly inserted outbox items, turning each into its side effects (start or stop a claim
+ * timer, send an email, publish a domain event, tag a final claim's documents for retention). Records that fail every retry land, as batch metadata,
  * in a dead-letter queue that alarms.
  */
 import { Duration, Validations } from 'aws-cdk-lib';
@@ -11,11 +11,13 @@ import { Grant } from 'aws-cdk-lib/aws-iam';
 import { FilterCriteria, FilterRule, type IEventSourceDlq, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IConfigurationSet, IEmailIdentity } from 'aws-cdk-lib/aws-ses';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { DOCUMENT_PREFIX } from '../../functions/storage-layout/document-object-keys.js';
 import { ServiceAlarms } from './service-alarms.js';
 import { ServiceFunction } from './service-function.js';
 
@@ -34,6 +36,8 @@ export interface OutboxRelayProps {
   readonly table: ITableV2;
   /** The claim timer the relay starts executions of. */
   readonly timerStateMachine: IStateMachine;
+  /** The PoE bucket: a final claim's documents are tagged there for their retention. */
+  readonly documentsBucket: IBucket;
   /** Where domain events are published. */
   readonly eventBus: IEventBus;
   /** The verified identity of `senderAddress`. */
@@ -140,6 +144,14 @@ export class OutboxRelay extends Construct {
     // (Put); the relay reads nothing from the table but its stream.
     fn.useTable(props.table, ['dynamodb:PutItem', 'dynamodb:DeleteItem'], 'TABLE_NAME', []);
     fn.useStateMachine(props.timerStateMachine);
+    // A final claim's documents: list its prefix, tag each object (the final-claims rule).
+    fn.useBucket(props.documentsBucket, [{ prefix: DOCUMENT_PREFIX, actions: ['s3:PutObjectTagging'] }]);
+    Grant.addToPrincipal({
+      grantee: fn,
+      actions: ['s3:ListBucket'],
+      resourceArns: [props.documentsBucket.bucketArn],
+      conditions: { StringLike: { 's3:prefix': `${DOCUMENT_PREFIX}*` } },
+    });
     fn.useEventBus(props.eventBus);
     fn.useEmailIdentity({
       identity: props.emailIdentity,

@@ -60,7 +60,12 @@ const ESM_REQUIRE_SHIM =
 export const BUSINESS_CALENDAR_COUNTRY_ENV = 'BUSINESS_CALENDAR_COUNTRY';
 
 /** Object actions a function may be granted on a bucket prefix (listing: `listKeys`). */
-export type ObjectAction = 's3:GetObject' | 's3:PutObject' | 's3:DeleteObject' | 's3:GetObjectTagging';
+export type ObjectAction =
+  | 's3:GetObject'
+  | 's3:PutObject'
+  | 's3:DeleteObject'
+  | 's3:GetObjectTagging'
+  | 's3:PutObjectTagging';
 
 /** Object actions on the keys under one prefix of a bucket. */
 export interface BucketPrefixGrant {

@@ -11,6 +11,7 @@ import type { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { SESClient } from '@aws-sdk/client-ses';
 import type { BusinessCalendarConfig } from '../../functions/domain/business-calendar.js';
 import type { ManualClock } from '../../functions/domain/clock.js';
+import type { DocumentRetention } from '../../functions/domain/ports/documents.js';
 import type { TimerInput } from '../../functions/domain/timers.js';
 import { buildRelayHandler } from '../../functions/events/outbox-relay-handler.js';
 import { expireDeadline } from '../../functions/use-cases/expire-deadline.js';
@@ -43,6 +44,8 @@ export interface LifecycleRuntimeOptions {
    */
   syncClock?: () => void;
   businessCalendar?: Partial<BusinessCalendarConfig>;
+  /** Where final claims' documents are tagged for retention. Unset: no S3 here, nothing tagged. */
+  documents?: DocumentRetention;
   /** The stream poller's DynamoDB Streams client (tests inject stream errors there). */
   streamsClient?: DynamoDBStreamsClient;
 }
@@ -131,6 +134,7 @@ export async function startLifecycleRuntime(options: LifecycleRuntimeOptions): P
       email: { sender: LOCAL_SENDER, client: sesClient },
       timers,
       events,
+      documents: options.documents ?? { markFinal: async () => {} },
     }),
   );
   // Timers of claims written before this start (or while it was down) are armed again.

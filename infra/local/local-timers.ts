@@ -8,6 +8,8 @@
  *
  * Pending timers are in memory, keyed like the cloud's execution names; after a restart
  * they are re-armed from the table's live deadlines (`rearmFromTable`), so none is lost.
+ * `stop` is StopExecution: the timer is dropped (aborted if it is running), a stop of an
+ * unknown or finished one is a no-op, and its name stays used, as AWS keeps it for 90 days.
  */
 import { readFileSync } from 'node:fs';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -19,6 +21,7 @@ import { LIVE_DEADLINES } from '../../functions/domain/lifecycle.js';
 import type { TimerScheduler } from '../../functions/domain/ports/outbox.js';
 import {
   type TimerExecutionInput,
+  type TimerInput,
   timerExecutionInput,
   timerExecutionName,
 } from '../../functions/domain/timers.js';
@@ -44,9 +47,22 @@ const FIRING_CONCURRENCY = 8;
 
 export type ExpireHandler = (input: TimerExecutionInput) => Promise<unknown>;
 
+/** What the timers did since they were created: executions started, stopped, run to their end. */
+export interface TimerExecutionCounts {
+  started: number;
+  /** Stops that ended an open execution (a stop of an unknown or finished one is not counted). */
+  stopped: number;
+  completed: number;
+}
+
 export interface LocalTimers extends TimerScheduler {
-  /** Executions armed and not yet finished, soonest first (superseded ones too, as in the cloud). */
+  /**
+   * Open executions (armed, not stopped, not finished), soonest first: the open executions
+   * Step Functions counts against its quota.
+   */
   pending(): TimerExecutionInput[];
+  /** Executions started, stopped and completed so far (the bench prices them). */
+  counts(): TimerExecutionCounts;
   /**
    * The pending timers that still matter: their claim still carries that deadline (same kind
    * and due time, live in its status). A superseded timer still runs, as a no-op, but is not live.
@@ -71,8 +87,11 @@ export function createLocalTimers(options: {
   const resumeAt = resumeInstantOf(definition);
   const timers = new Map<string, TimerExecutionInput>();
   /** Same claim, deadline and due time: one timer, however often it is started or re-armed. */
-  const keyOf = (t: TimerExecutionInput) => `${t.claimId}|${t.deadline}|${t.dueAt}`;
+  const keyOf = (t: TimerInput) => `${t.claimId}|${t.deadline}|${t.dueAt}`;
   const started = new Set<string>();
+  /** Executions running now, by key: what a stop aborts. */
+  const running = new Map<string, { abort(): void }>();
+  const counts: TimerExecutionCounts = { started: 0, stopped: 0, completed: 0 };
 
   const start = async (input: TimerExecutionInput) => {
     // Step Functions would fail such an execution at its Wait state; fail the start instead.
@@ -82,6 +101,7 @@ export function createLocalTimers(options: {
     if (started.has(name) || timers.has(keyOf(input))) return;
     started.add(name);
     timers.set(keyOf(input), input);
+    counts.started++;
   };
 
   const pending = () => [...timers.values()].sort((a, b) => a.dueAt.localeCompare(b.dueAt));
@@ -97,12 +117,17 @@ export function createLocalTimers(options: {
         retryIntervalOverrides: { ExpireDeadline: 0 },
       },
     });
+    running.set(keyOf(timer), execution);
     try {
       await execution.result;
-      timers.delete(keyOf(timer));
+      if (timers.delete(keyOf(timer))) counts.completed++;
     } catch (error) {
+      // Stopped while it ran: aborted, as StopExecution leaves it; nothing to report.
+      if (!timers.has(keyOf(timer))) return;
       // The machine's Catch ends in a Fail state: like the cloud alarm, report and keep it armed.
       options.onError?.(error, timer);
+    } finally {
+      running.delete(keyOf(timer));
     }
   };
 
@@ -125,9 +150,17 @@ export function createLocalTimers(options: {
   };
   let firing: Promise<unknown> = Promise.resolve();
 
+  // By key, not name: a timer re-armed after a restart carries the claim's version then.
+  const stop = async (timer: TimerInput) => {
+    if (timers.delete(keyOf(timer))) counts.stopped++;
+    running.get(keyOf(timer))?.abort();
+  };
+
   return {
     start,
+    stop,
     pending,
+    counts: () => ({ ...counts }),
     async live(claimOf) {
       const live: TimerExecutionInput[] = [];
       for (const timer of pending()) {

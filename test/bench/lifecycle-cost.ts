@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { seedAvailableDocument } from '../support/documents.js';
 import { type BenchEnvironment, startBenchCloud } from './api-bench.js';
 import { countingDynamoDbClient, draft, printTable, readUnitsOf, round, writeUnitsOf } from './support.js';
+import { TRANSITIONS_PER_EXECUTION } from './timer-executions.js';
 
 /** us-east-1 list prices as in README "Estimated monthly cost" (2026-11-24). */
 const PRICES = {
@@ -61,16 +62,20 @@ export async function lifecycleCost(env: BenchEnvironment) {
   const emails = (
     (await (await fetch(`${lifecycle.ses.url}/store`)).json()) as { emails: { subject: string }[] }
   ).emails.length;
-  const timers = lifecycle.timers.pending().filter((t) => t.claimId === id).length;
+  // This runtime only ever saw this claim: every execution it started was stopped or runs.
+  const executions = lifecycle.timers.counts();
+  const timers = executions.started;
+  const timersRun = executions.started - executions.stopped;
   const events = lifecycle.events.events.filter((e) => e.claimId === id).length;
   const apiCalls = counter.calls.slice(start);
   const dynamoRequests = apiCalls.length + seedCounter.calls.length;
   const wru = writeUnitsOf(apiCalls) + writeUnitsOf(seedCounter.calls);
   const rru = readUnitsOf(apiCalls) + readUnitsOf(seedCounter.calls);
   const relayInvocations = events; // upper bound: one stream batch per outbox event
-  const lambdaInvocations = apiRequests + relayInvocations + timers;
-  const gbSeconds = apiRequests * 0.15 + relayInvocations * 0.2 + timers * 0.1;
-  const stateTransitions = timers * 3;
+  const lambdaInvocations = apiRequests + relayInvocations + timersRun;
+  const gbSeconds = apiRequests * 0.15 + relayInvocations * 0.2 + timersRun * 0.1;
+  const stateTransitions =
+    timersRun * TRANSITIONS_PER_EXECUTION.completed + executions.stopped * TRANSITIONS_PER_EXECUTION.stopped;
   const lines = {
     apiGateway: (apiRequests * PRICES.apiGatewayHttpPerMillion) / 1e6,
     lambda:
@@ -89,6 +94,7 @@ export async function lifecycleCost(env: BenchEnvironment) {
     lambdaInvocations,
     lambdaGbSeconds: round(gbSeconds, 3),
     timers,
+    timersStopped: executions.stopped,
     stepFunctionsStateTransitions: stateTransitions,
     emails,
     domainEvents: events,
@@ -110,7 +116,7 @@ export async function lifecycleCost(env: BenchEnvironment) {
       ],
       [
         'Step Functions',
-        `${timers} timers × 3 = ${stateTransitions} transitions`,
+        `${timers} timers (${executions.stopped} stopped: 1 each, ${timersRun} run: 3 each) = ${stateTransitions} transitions`,
         lines.stepFunctions.toExponential(2),
       ],
       ['SES', `${emails} emails`, lines.ses.toExponential(2)],

@@ -14,6 +14,7 @@ import { lifecycleCost } from './lifecycle-cost.js';
 import { listCost } from './list-cost.js';
 import { requestsPerOperation } from './requests-per-operation.js';
 import { benchLog, round, writeBenchResults } from './support.js';
+import { timerExecutionsBench } from './timer-executions.js';
 import { warmLatency } from './warm-latency.js';
 
 const runStarted = performance.now();
@@ -49,6 +50,9 @@ try {
 
   benchLog('lifecycle cost');
   results.lifecycleCost = await lifecycleCost(env);
+
+  benchLog('timer executions');
+  results.timerExecutions = await timerExecutionsBench(dynamoDb.endpoint);
 
   benchLog('bundles and cold starts');
   const coldTable = 'bench-cold';

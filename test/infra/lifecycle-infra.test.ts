@@ -77,6 +77,34 @@ function grants(statements: Statement[]): { action: string; resource: unknown; c
   );
 }
 
+/** The PoE bucket's ARN, imported under the stateful stack's fixed export name. */
+const documentsBucketArn = { 'Fn::ImportValue': expect.stringContaining(':DocumentsBucketArn') };
+
+/** The PoE bucket's objects under `prefix`, as CloudFormation joins the ARN. */
+function documentsUnder(prefix: string) {
+  return { 'Fn::Join': ['', [documentsBucketArn, `/${prefix}*`]] };
+}
+
+/** `arn:<partition>:states:<region>:<account>:execution:<machine name>:*`, as CloudFormation joins it. */
+function executionsOf(machineName: unknown) {
+  return {
+    'Fn::Join': [
+      '',
+      [
+        'arn:',
+        { Ref: 'AWS::Partition' },
+        ':states:',
+        { Ref: 'AWS::Region' },
+        ':',
+        { Ref: 'AWS::AccountId' },
+        ':execution:',
+        machineName,
+        ':*',
+      ],
+    ],
+  };
+}
+
 function resourceOf(stack: Stack, template: Template, construct: IConstruct) {
   return template.toJSON().Resources[logicalId(stack, construct)] as {
     Type: string;
@@ -467,6 +495,9 @@ describe('stateless stack: outbox relay', () => {
       (g) => !g.action.startsWith('logs:') && !g.action.startsWith('xray:'),
     );
     const machineRef = { Ref: logicalId(built.stateless, built.stateless.claimTimer.stateMachine) };
+    const machineName = {
+      'Fn::GetAtt': [logicalId(built.stateless, built.stateless.claimTimer.stateMachine), 'Name'],
+    };
     const queueArn = { 'Fn::GetAtt': [logicalId(built.stateless, relay().deadLetterQueue), 'Arn'] };
     const sender = { StringEquals: { 'ses:FromAddress': built.config.senderAddress } };
     const identityArn = {
@@ -481,6 +512,15 @@ describe('stateless stack: outbox relay', () => {
         { action: 'dynamodb:PutItem', resource: imported(built.stateful.table, 'Arn') },
         { action: 'dynamodb:DeleteItem', resource: imported(built.stateful.table, 'Arn') },
         { action: 'states:StartExecution', resource: machineRef },
+        // Stopping a superseded timer: this machine's executions only.
+        { action: 'states:StopExecution', resource: executionsOf(machineName) },
+        // A final claim's documents: list its prefix, tag each verified object.
+        {
+          action: 's3:ListBucket',
+          resource: documentsBucketArn,
+          condition: { StringLike: { 's3:prefix': 'claims/*' } },
+        },
+        { action: 's3:PutObjectTagging', resource: documentsUnder('claims/') },
         { action: 'events:PutEvents', resource: imported(built.stateful.eventBus.eventBus, 'Arn') },
         { action: 'ses:SendEmail', resource: identityArn, condition: sender },
         { action: 'ses:SendEmail', resource: configurationSetArn, condition: sender },
@@ -493,6 +533,9 @@ describe('stateless stack: outbox relay', () => {
       'dynamodb:PutItem',
       'dynamodb:DeleteItem',
       'states:StartExecution',
+      'states:StopExecution',
+      's3:ListBucket',
+      's3:PutObjectTagging',
       'events:PutEvents',
       'ses:SendEmail',
       'secretsmanager:GetSecretValue',
@@ -503,8 +546,16 @@ describe('stateless stack: outbox relay', () => {
       'dynamodb:GetShardIterator',
     ]);
     expect(relayGrants.map((g) => g.action).filter((a) => !allowed.has(a))).toEqual([]);
-    expect(relayGrants.filter((g) => g.resource === '*' || JSON.stringify(g.resource).includes('*'))).toEqual(
-      [],
+    // The only wildcards: execution names under this machine, object keys under `claims/`.
+    const wildcards = relayGrants.filter(
+      (g) => g.resource === '*' || JSON.stringify(g.resource).includes('*'),
+    );
+    expect(wildcards).toHaveLength(2);
+    expect(wildcards).toEqual(
+      expect.arrayContaining([
+        { action: 'states:StopExecution', resource: executionsOf(machineName) },
+        { action: 's3:PutObjectTagging', resource: documentsUnder('claims/') },
+      ]),
     );
     // Stream actions only on the stream, never the table or `*`.
     for (const g of relayGrants.filter((g) => /Stream|GetRecords|GetShardIterator/.test(g.action))) {

@@ -65,7 +65,8 @@ async function emailOf(
   const documentClient = { send: async () => ({}) } as unknown as DynamoDBDocumentClient;
   await relayOutboxEvent(
     {
-      timers: { start: async () => {} },
+      timers: { start: async () => {}, stop: async () => {} },
+      documents: { markFinal: async () => {} },
       mailer: {
         send: async (email) => {
           sent.push(email);

@@ -301,6 +301,7 @@ describe('faults in the outbox relay and the timers (ports wrapped; DynamoDB Loc
         }
         return timers.start(input);
       },
+      stop: (timer) => timers.stop(timer),
     };
     // The event bus, wrapped at the EventPublisher port.
     const publisher: EventPublisher = {
@@ -321,6 +322,7 @@ describe('faults in the outbox relay and the timers (ports wrapped; DynamoDB Loc
         portalUrl: 'https://partners.example.com',
         email: { sender: 'no-reply@claims.example.com', client: sesClient },
         timers: scheduler,
+        documents: { markFinal: async () => {} }, // no S3 in this test
         events: publisher,
         logger: new Logger({ serviceName: 'test', logLevel: 'SILENT' }),
       }),
@@ -423,6 +425,7 @@ describe('faults in the outbox relay and the timers (ports wrapped; DynamoDB Loc
   );
 
   it('a duplicate stream record (twice in one batch, then the whole batch again) does nothing twice', async () => {
+    const stoppedBefore = timers.counts().stopped;
     await walk('dup-1', toApproval);
     const batch = await outboxBatch('dup-1');
     const doubled = { Records: batch.Records.flatMap((r) => [r, structuredClone(r)]) };
@@ -431,11 +434,9 @@ describe('faults in the outbox relay and the timers (ports wrapped; DynamoDB Loc
     expect(await relay(batch)).toEqual({ batchItemFailures: [] });
 
     expect(await inbox()).toHaveLength(1);
-    expect(
-      timersOf('dup-1')
-        .map((t) => t.deadline)
-        .sort(),
-    ).toEqual(['consentEndsAt', 'decisionBy', 'reviewStartBy']);
+    // Each timer started once and the superseded ones stopped (issue 16): only the live one is open.
+    expect(timersOf('dup-1').map((t) => t.deadline)).toEqual(['consentEndsAt']);
+    expect(timers.counts().stopped - stoppedBefore).toBe(2);
     const ids = published.map((e) => e.id);
     expect(new Set(ids)).toEqual(
       new Set(events.events.filter((e) => e.claimId === 'dup-1').map((e) => e.id)),

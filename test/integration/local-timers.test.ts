@@ -145,7 +145,7 @@ describe('local Step Functions timers (aws-local-stepfunctions running claim-tim
 
     const mine = (list: TimerExecutionInput[]) =>
       list.filter((t) => t.claimId === 'lt-4').map((t) => t.deadline);
-    // Both executions are still waiting, as they would be in Step Functions…
+    // No relay ran here to stop the superseded one: both executions are still waiting…
     expect(mine(timers.pending()).sort()).toEqual(['decisionBy', 'reviewStartBy']);
     // …but the review started: the reviewStartBy timer will do nothing when it fires.
     expect(mine(await timers.live(async (id) => (await store.get(id))?.claim))).toEqual(['decisionBy']);

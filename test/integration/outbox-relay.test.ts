@@ -1,7 +1,9 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { SESClient } from '@aws-sdk/client-ses';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { hashConsentToken } from '../../functions/adapters/consent-tokens.js';
 import type { Actor } from '../../functions/domain/claim.js';
 import { ManualClock } from '../../functions/domain/clock.js';
 import type { ClaimAction } from '../../functions/domain/lifecycle.js';
@@ -9,7 +11,13 @@ import type { ClaimStore } from '../../functions/domain/ports/claim-store.js';
 import type { ConsentTokenLookup } from '../../functions/domain/ports/consent-tokens.js';
 import type { TimerInput } from '../../functions/domain/timers.js';
 import { buildRelayHandler } from '../../functions/events/outbox-relay-handler.js';
-import { createClaimStore, createConsentDeps, createRelayDeps } from '../../functions/wiring.js';
+import { TTL_ATTRIBUTE } from '../../functions/storage-layout/table-schema.js';
+import {
+  createClaimStore,
+  createConsentDeps,
+  createDocumentClient,
+  createRelayDeps,
+} from '../../functions/wiring.js';
 import { LocalEventLog } from '../../infra/local/local-event-log.js';
 import { type LocalSes, startLocalSes } from '../../infra/local/ses-local.js';
 import { type StreamPoller, startStreamPoller } from '../../infra/local/stream-poller.js';
@@ -66,7 +74,8 @@ describe('outbox relay: DynamoDB Local stream → SES (aws-ses-v2-local), timers
       publicBaseUrl: 'https://claims.example.com',
       portalUrl: 'https://partners.example.com',
       email: { sender: 'no-reply@claims.example.com', client: sesClient },
-      timers: { start: async (input) => void timerStarts.push(input) },
+      timers: { start: async (input) => void timerStarts.push(input), stop: async () => {} },
+      documents: { markFinal: async () => {} },
       events,
       logger: new Logger({ serviceName: 'test', logLevel: 'SILENT' }),
     });
@@ -113,6 +122,16 @@ describe('outbox relay: DynamoDB Local stream → SES (aws-ses-v2-local), timers
     expect(link).not.toBeNull();
     const token = await consentTokens.lookup(link?.[1] as string);
     expect(token).toMatchObject({ claimId: 'relay-1', endsAt: record.claim.consent?.endsAt });
+    // Operational only: the token item expires (TTL) 90 days after its consent window.
+    const { Item } = await createDocumentClient(table.client).send(
+      new GetCommand({
+        TableName: table.tableName,
+        Key: { pk: `CONSENT#${hashConsentToken(link?.[1] as string)}`, sk: 'CONSENT' },
+      }),
+    );
+    expect(Item?.[TTL_ATTRIBUTE]).toBe(
+      Date.parse(record.claim.consent?.endsAt as string) / 1000 + 90 * 24 * 3600,
+    );
 
     expect(timerStarts.filter((t) => t.claimId === 'relay-1').map((t) => t.deadline)).toEqual([
       'reviewStartBy',

@@ -30,6 +30,7 @@ import {
   EDITABLE_FIELD_PATHS,
   EDITABLE_FIELDS,
   type EditableField,
+  isFinalClaim,
   type Transition,
   touchedFields,
 } from '../../functions/domain/lifecycle.js';
@@ -239,6 +240,11 @@ interface Run {
   now: Date;
   /** Every timer ever armed, stale or not: a relay may deliver any of them late. */
   timers: DeadlineExpiry[];
+  /**
+   * The executions still waiting, as the effects left them (armed, not stopped, not yet due),
+   * by execution name (`<deadline>-v<arming version>`): their due times.
+   */
+  waiting: Map<string, string>;
   /** The rejection once it became final, which must never change afterwards. */
   final: Claim['rejection'] | undefined;
   history: HistoryEvent[];
@@ -252,6 +258,7 @@ function begin(at: Date): Run {
     claim: deepFreeze(created.claim),
     now: at,
     timers: [],
+    waiting: new Map(),
     final: undefined,
     history: [],
     seen: new Set(),
@@ -519,8 +526,43 @@ function checkTransition(run: Run, result: Transition): void {
   expect(armed).toEqual(set.map(([deadline, dueAt]) => ({ deadline, dueAt })));
 
   run.timers.push(...armed);
+  checkOneTimerPerDeadline(run, result);
   run.claim = deepFreeze(claim);
   checkClaim(run);
+}
+
+/**
+ * One live timer per claim: a stop names an execution that is still waiting and is no longer
+ * the claim's deadline; afterwards every waiting execution is a live deadline's own (same due
+ * time, armed at the version the claim records), so open executions never exceed live
+ * deadlines. An execution whose due time has come has resumed and ends by itself.
+ */
+function checkOneTimerPerDeadline(run: Run, { claim, effects }: Transition): void {
+  for (const effect of effects) {
+    if (effect.type !== 'stopTimer') continue;
+    const name = `${effect.deadline}-v${effect.version}`;
+    expect(run.waiting.get(name), `stop of ${name}`).toBe(effect.dueAt);
+    expect(claim.deadlines[effect.deadline]).not.toBe(effect.dueAt);
+    run.waiting.delete(name);
+  }
+  for (const effect of effects) {
+    if (effect.type === 'armTimer') run.waiting.set(`${effect.deadline}-v${claim.version}`, effect.dueAt);
+  }
+  for (const [name, dueAt] of run.waiting) {
+    if (Date.parse(dueAt) <= run.now.getTime()) {
+      run.waiting.delete(name);
+      continue;
+    }
+    const [deadline, version] = name.split('-v') as [DeadlineKind, string];
+    expect(claim.deadlines[deadline], `waiting ${name}`).toBe(dueAt);
+    expect(claim.timerVersions?.[deadline]).toBe(Number(version));
+  }
+  expect(Object.keys(claim.timerVersions ?? {})).toEqual(Object.keys(claim.deadlines));
+  // A final claim has no live deadline; its documents pass to retention exactly once, on arrival.
+  if (isFinalClaim(claim)) expect(claim.deadlines).toEqual({});
+  expect(effects.some((e) => e.type === 'retainDocuments')).toBe(
+    isFinalClaim(claim) && !isFinalClaim(run.claim),
+  );
 }
 
 function checkDeadlineArithmetic(kind: DeadlineKind, dueAt: string, from: Date): void {

@@ -95,3 +95,12 @@ export type ContentTypeDetector = (bytes: Uint8Array) => Promise<string | undefi
 
 /** Measures a ZIP archive from its central directory, inflating nothing. */
 export type ArchiveInspector = (bytes: Uint8Array) => ArchiveMeasure | 'unreadable';
+
+/** The PoE objects' retention (S3 object tags that lifecycle rules act on). */
+export interface DocumentRetention {
+  /**
+   * Puts every verified document of the claim under the final-claim retention. Marking them
+   * again (a redelivered event) must be harmless.
+   */
+  markFinal(claimId: string): Promise<void>;
+}

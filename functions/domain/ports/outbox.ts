@@ -4,7 +4,7 @@
  */
 import type { Claim } from '../claim.js';
 import type { DomainEventType, Effect } from '../lifecycle.js';
-import type { TimerExecutionInput } from '../timers.js';
+import type { TimerExecutionInput, TimerInput } from '../timers.js';
 
 /** An outbox item as written by the claim store in the transition's transaction. */
 export interface OutboxEvent {
@@ -20,6 +20,12 @@ export interface OutboxEvent {
 export interface TimerScheduler {
   /** Starts the one-shot timer; starting the same timer twice must be harmless. */
   start(input: TimerExecutionInput): Promise<void>;
+  /**
+   * Stops the timer's execution (named, like `start`, after claim, deadline and arming
+   * version) if it is still running. Stopping one that never started, already ended or was
+   * already stopped must be harmless: the relay retries and may run events late.
+   */
+  stop(timer: TimerInput): Promise<void>;
 }
 
 export interface DomainEvent {
