@@ -222,6 +222,7 @@ export async function relaySettings(env: NodeJS.ProcessEnv = process.env): Promi
     publicBaseUrl: config.PUBLIC_BASE_URL,
     ...(config.PORTAL_URL && { portalUrl: config.PORTAL_URL }),
     businessCalendar: { timeZone: config.BUSINESS_CALENDAR_TIME_ZONE },
+    documentsBucketName: config.DOCUMENTS_BUCKET_NAME,
     email: {
       sender: config.SENDER_ADDRESS,
       ...(config.SES_CONFIGURATION_SET && { configurationSet: config.SES_CONFIGURATION_SET }),
