@@ -32,7 +32,8 @@ export interface Problem {
   [extension: string]: unknown;
 }
 
-const PROBLEM_TYPE_BASE = 'https://cpor-claims.example/problems/';
+/** Where each problem `type` lives: the base of every problem type URI, the local adapter's too. */
+export const PROBLEM_TYPE_BASE = 'https://cpor-claims.example/problems/';
 
 /** An error that already knows its HTTP shape. Thrown by handlers, auth and validation. */
 export class HttpProblemError extends Error {
