@@ -13,17 +13,17 @@ import {
   TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { Claim } from '../domain/claim.js';
+import { VersionConflictError } from '../domain/errors.js';
 import { chainEvent, type HistoryEntry, type HistoryEvent } from '../domain/history.js';
-import {
-  type ClaimListQuery,
-  type ClaimPage,
-  type ClaimRecord,
-  type ClaimStore,
-  type ClaimWrite,
-  type HistoryPage,
-  type HistoryPageQuery,
-  type ListPosition,
-  VersionConflictError,
+import type {
+  ClaimListQuery,
+  ClaimPage,
+  ClaimRecord,
+  ClaimStore,
+  ClaimWrite,
+  HistoryPage,
+  HistoryPageQuery,
+  ListPosition,
 } from '../domain/ports.js';
 import { INDEXES, type IndexName, KEY, REVIEWER_INDEX_SHARDS, TTL_ATTRIBUTE } from './table-schema.js';
 
@@ -374,7 +374,7 @@ export async function transactOrConflict(
         (r) => r.Code === 'ConditionalCheckFailed' || r.Code === 'TransactionConflict',
       )
     ) {
-      throw new VersionConflictError(claimId, expectedVersion);
+      throw new VersionConflictError(claimId, expectedVersion, true, undefined, { cause: error });
     }
     throw error;
   }

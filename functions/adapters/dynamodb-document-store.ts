@@ -7,13 +7,9 @@ import { randomUUID } from 'node:crypto';
 import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { Actor } from '../domain/claim.js';
 import type { ClaimDocument, UploadVerdict } from '../domain/document.js';
+import { DocumentLimitError } from '../domain/errors.js';
 import { chainEvent } from '../domain/history.js';
-import {
-  type ClaimRecord,
-  DocumentLimitError,
-  type DocumentStore,
-  retryOnVersionConflict,
-} from '../domain/ports.js';
+import { type ClaimRecord, type DocumentStore, retryOnVersionConflict } from '../domain/ports.js';
 import {
   claimKey,
   type DynamoDbClaimStore,

@@ -304,12 +304,19 @@ export function documentObjectKey(claimId: string, documentId: string): string {
 /** The declared size exceeds the policy's maximum. */
 export class DocumentTooLargeError extends DomainError {
   override readonly name = 'DocumentTooLargeError';
-  readonly kind = 'invalid';
+  readonly kind = 'documentTooLarge';
   constructor(
     readonly size: number,
     readonly maxBytes: number,
   ) {
     super(`A document may have at most ${maxBytes} bytes; ${size} were declared.`);
+  }
+
+  override get facts() {
+    return {
+      maxBytes: this.maxBytes,
+      errors: [{ field: 'size', reason: `must be at most ${this.maxBytes} bytes` }],
+    };
   }
 }
 
@@ -337,7 +344,12 @@ export class DocumentNotAvailableError extends DomainError {
       documentStatus === 'pendingUpload'
         ? `Document ${documentId} has not been uploaded and verified yet.`
         : `Document ${documentId} was rejected and cannot be downloaded.`,
+      { code: 'documentNotAvailable' },
     );
+  }
+
+  override get facts() {
+    return { documentStatus: this.documentStatus };
   }
 }
 

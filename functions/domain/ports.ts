@@ -4,6 +4,7 @@
  */
 import type { Actor, Claim, ClaimStatus } from './claim.js';
 import type { ArchiveMeasure, ClaimDocument, UploadVerdict } from './document.js';
+import { VersionConflictError } from './errors.js';
 import type { HistoryEntry, HistoryEvent } from './history.js';
 import type { Effect } from './lifecycle.js';
 
@@ -102,24 +103,6 @@ export interface ClaimStore {
   ): Promise<{ record: ClaimRecord | undefined; page: HistoryPage }>;
 }
 
-/** Another writer changed the claim first (optimistic concurrency). */
-export class VersionConflictError extends Error {
-  override readonly name = 'VersionConflictError';
-  constructor(
-    readonly claimId: string,
-    readonly expectedVersion: number,
-    /**
-     * `false` when the conflict was seen on a fresh read (the claim really changed under the
-     * caller), so trying again cannot help; `true` when a conditional write lost a race.
-     */
-    readonly retryable = true,
-    /** The claim's status as last read, when known: a 409 names it. */
-    readonly currentStatus?: ClaimStatus,
-  ) {
-    super(`Claim ${claimId} is no longer at version ${expectedVersion}.`);
-  }
-}
-
 /** How often, and how patiently, a read-decide-write is tried again after losing a race. */
 export interface RetryPolicy {
   maxAttempts: number;
@@ -195,14 +178,6 @@ export interface DocumentStore {
   ): Promise<ClaimDocument | undefined>;
   get(claimId: string, documentId: string): Promise<ClaimDocument | undefined>;
   list(claimId: string): Promise<ClaimDocument[]>;
-}
-
-/** The claim already holds the maximum number of documents. */
-export class DocumentLimitError extends Error {
-  override readonly name = 'DocumentLimitError';
-  constructor(readonly limit: number) {
-    super(`A claim can hold at most ${limit} documents.`);
-  }
 }
 
 /** A browser upload: POST a multipart form with every field of `fields`, then `file`, to `url`. */

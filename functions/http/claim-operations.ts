@@ -2,6 +2,7 @@
  * The claim operations of the route table. Each is thin: who is calling, parse and validate,
  * one use case, map the result to JSON with the claim's ETag.
  */
+import { assertActorMay } from '../domain/actors.js';
 import type { Claim } from '../domain/claim.js';
 import { type HistoryEvent, verifyHistoryChain } from '../domain/history.js';
 import type { ClaimAction } from '../domain/lifecycle.js';
@@ -12,7 +13,7 @@ import { disputeClaim } from '../use-cases/dispute.js';
 import { submitClaim } from '../use-cases/submit.js';
 import { transitionClaim } from '../use-cases/transitions.js';
 import type { ApiEvent, ApiResult } from './api-handler.js';
-import { actorOf, type CallerActor, requirePartner } from './auth.js';
+import { actorOf, type CallerActor } from './auth.js';
 import {
   addCommentSchema,
   claimDraftSchema,
@@ -127,7 +128,8 @@ export function claimOperations(deps: ClaimsDeps & { cursors: CursorCodec; docum
 
   return {
     createClaim: async (event) => {
-      const actor = requirePartner(actorOf(event));
+      const actor = actorOf(event);
+      assertActorMay(actor, 'createClaim');
       const draft = parseBody(event, claimDraftSchema);
       // With an Idempotency-Key the claim's id follows from the key, so a retry finds its claim
       // even when the first attempt's response (and Powertools' record of it) was lost.

@@ -5,7 +5,7 @@
 import type { BusinessCalendar } from '../domain/business-calendar.js';
 import type { Actor, ClaimDraft } from '../domain/claim.js';
 import type { Clock } from '../domain/clock.js';
-import { ClaimNotFoundError } from '../domain/errors.js';
+import { ClaimNotFoundError, IdempotencyKeyReusedError, VersionConflictError } from '../domain/errors.js';
 import { canView, createClaim } from '../domain/lifecycle.js';
 import {
   type ClaimListQuery,
@@ -13,7 +13,6 @@ import {
   type ClaimRecord,
   type ClaimStore,
   transitionWrite,
-  VersionConflictError,
 } from '../domain/ports.js';
 
 export interface ClaimsDeps {
@@ -33,11 +32,6 @@ type PartnerActor = Extract<Actor, { kind: 'partner' }>;
 export interface CreateRequest {
   id: string;
   hash: string;
-}
-
-/** The `Idempotency-Key` of a create was already used with another request. */
-export class IdempotencyKeyReusedError extends Error {
-  override readonly name = 'IdempotencyKeyReusedError';
 }
 
 /**
@@ -62,7 +56,7 @@ export async function createNewClaim(
     const existing = await deps.store.get(id);
     if (!existing) throw error;
     if (existing.requestHash !== request.hash || existing.claim.partnerId !== actor.partnerId)
-      throw new IdempotencyKeyReusedError('This Idempotency-Key was already used with a different request.');
+      throw new IdempotencyKeyReusedError();
     return existing;
   }
 }

@@ -1,13 +1,9 @@
 /** Comments and history: the record partners and reviewers share about a claim. */
 import type { Actor, ClaimStatus } from '../domain/claim.js';
+import { VersionConflictError } from '../domain/errors.js';
 import type { HistoryEvent } from '../domain/history.js';
 import { assertCanComment } from '../domain/lifecycle.js';
-import {
-  type HistoryPage,
-  type HistoryPageQuery,
-  retryOnVersionConflict,
-  VersionConflictError,
-} from '../domain/ports.js';
+import { type HistoryPage, type HistoryPageQuery, retryOnVersionConflict } from '../domain/ports.js';
 import { type ClaimsDeps, getVisibleClaim, visibleRecord } from './claims.js';
 import { assertPrecondition, type Precondition, RACE_RETRY } from './transitions.js';
 
