@@ -19,8 +19,8 @@ import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/pe
 import type { Context } from 'aws-lambda';
 import { IdempotencyKeyReusedError } from '../domain/errors.js';
 import { canonicalJson } from '../domain/history.js';
-import type { ApiEvent, ApiResult } from './api-handler.js';
 import { HttpProblemError, validationProblem } from './problem.js';
+import type { ApiEvent, ApiResult } from './route-record.js';
 
 /** How long a key is remembered: long enough for any client retry policy. */
 const KEY_RETENTION_SECONDS = 24 * 3600;
