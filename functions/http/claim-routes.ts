@@ -111,6 +111,14 @@ async function act(
   return claimResponse(200, claim, actor);
 }
 
+/** An action whose body is an optional comment, recorded with it in the history. */
+const withComment =
+  (type: 'withdraw' | 'approve') =>
+  (event: ApiEvent): ClaimAction => {
+    const { comment } = parseBody(event, commentOnlySchema);
+    return { type, ...(comment && { comment }) };
+  };
+
 /** A `POST /v1/claims/{id}/<verb>` route: If-Match and Idempotency-Key honoured, the claim answered. */
 function claimAction(
   record: Pick<ApiRoute, 'path' | 'operationId' | 'summary' | 'body' | 'handle'>,
@@ -250,11 +258,7 @@ export const CLAIM_ROUTES: readonly ApiRoute[] = [
     operationId: 'withdrawClaim',
     summary: 'Withdraw: the claim is rejected with reason partnerRequest',
     body: commentOnlySchema,
-    handle: (event, deps) =>
-      act(deps, event, (e) => {
-        const { comment } = parseBody(e, commentOnlySchema);
-        return { type: 'withdraw', ...(comment && { comment }) };
-      }),
+    handle: (event, deps) => act(deps, event, withComment('withdraw')),
   }),
   {
     method: 'POST',
@@ -362,11 +366,7 @@ export const CLAIM_ROUTES: readonly ApiRoute[] = [
     operationId: 'approveClaim',
     summary: 'Reviewer: approve (consent window starts)',
     body: commentOnlySchema,
-    handle: (event, deps) =>
-      act(deps, event, (e) => {
-        const { comment } = parseBody(e, commentOnlySchema);
-        return { type: 'approve', ...(comment && { comment }) };
-      }),
+    handle: (event, deps) => act(deps, event, withComment('approve')),
   }),
   claimAction({
     path: '/v1/claims/{id}/reject',
