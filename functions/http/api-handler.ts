@@ -40,12 +40,11 @@ export interface ApiDeps {
   metrics?: Metrics;
   /** X-Ray (Lambda); absent locally. */
   tracer?: Tracer;
-  /** Where `Idempotency-Key` records live; without it POST routes ignore the header. */
+  /** Where `Idempotency-Key` records live; without it the idempotent routes ignore the header. */
   idempotencyStore?: BasePersistenceLayer;
   newId?: () => string;
 }
 
-export type { ApiEvent, ApiResult };
 export type ApiHandler = (event: ApiEvent, context: Context) => Promise<ApiResult>;
 
 /** The operations' dependencies: the ports, plus what the HTTP layer derives from them once. */
