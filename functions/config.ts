@@ -1,13 +1,21 @@
 /**
  * Service configuration from the environment, read once at cold start through one validated
  * helper that fails fast with the name of the bad variable. Each Lambda entry reads only
- * the variables it needs (the CDK call that grants a resource also sets its variable).
+ * the variables it needs (the CDK call that grants a resource also sets its variable), as
+ * the typed settings its builder in `functions/wiring.ts` takes.
  */
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { z } from 'zod';
 import { ROLES } from './domain/claim.js';
 import { DOCUMENT_CONTENT_TYPES, type DocumentPolicy } from './domain/document.js';
 import { DEFAULT_IDENTITY_CLAIMS, type IdentityClaimMapping } from './http/identity-claims.js';
+import type {
+  ApiSettings,
+  ConsentSettings,
+  RelaySettings,
+  TimerSettings,
+  VerifyUploadSettings,
+} from './wiring.js';
 
 const calendar = {
   BUSINESS_CALENDAR_COUNTRY: z.string().min(2).default('US'),
@@ -84,6 +92,12 @@ export const relayEnvironment = z.object({
   SENDER_ADDRESS: z.email(),
   SES_CONFIGURATION_SET: z.string().min(1).optional(),
   PUBLIC_BASE_URL: z.url(),
+  /** The partner portal of partner emails (base URL or `{claimId}` template); unset: the console. */
+  PORTAL_URL: z.url().optional(),
+  /** The zone emails show deadlines in (the business calendar's). */
+  BUSINESS_CALENDAR_TIME_ZONE: calendar.BUSINESS_CALENDAR_TIME_ZONE,
+  /** Final claims' documents are tagged for their retention here. */
+  DOCUMENTS_BUCKET_NAME: z.string().min(1),
   ...secret('CONSENT_SECRET'),
 });
 
@@ -158,4 +172,61 @@ export async function resolveSecret(config: Record<string, unknown>, name: strin
   );
   if (!SecretString) throw new InvalidConfigurationError(`The secret ${arn} is empty.`);
   return SecretString;
+}
+
+/** The HTTP API function's settings from its environment. */
+export async function apiSettings(env: NodeJS.ProcessEnv = process.env): Promise<ApiSettings> {
+  const config = readConfig(apiEnvironment, env);
+  return {
+    tableName: config.TABLE_NAME,
+    idempotencyTableName: config.IDEMPOTENCY_TABLE_NAME,
+    cursorSecret: await resolveSecret(config, 'CURSOR_SECRET'),
+    businessCalendar: calendarOf(config),
+    documentsBucketName: config.DOCUMENTS_BUCKET_NAME,
+    documentPolicy: documentPolicyOf(config),
+    identityClaims: identityClaimsOf(config),
+  };
+}
+
+/** The consent pages' settings from their environment. */
+export async function consentSettings(env: NodeJS.ProcessEnv = process.env): Promise<ConsentSettings> {
+  const config = readConfig(consentEnvironment, env);
+  return { tableName: config.TABLE_NAME, businessCalendar: calendarOf(config) };
+}
+
+/** The claim timer task's settings from its environment. */
+export async function timerSettings(env: NodeJS.ProcessEnv = process.env): Promise<TimerSettings> {
+  const config = readConfig(timerEnvironment, env);
+  return { tableName: config.TABLE_NAME, businessCalendar: calendarOf(config) };
+}
+
+/** The upload verifier's settings from its environment. */
+export async function verifyUploadSettings(
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<VerifyUploadSettings> {
+  const config = readConfig(verifyUploadEnvironment, env);
+  return {
+    tableName: config.TABLE_NAME,
+    documentsBucketName: config.DOCUMENTS_BUCKET_NAME,
+    documentPolicy: documentPolicyOf(config),
+    malwareScanning: config.MALWARE_SCANNING,
+  };
+}
+
+/** The outbox relay's settings from its environment. */
+export async function relaySettings(env: NodeJS.ProcessEnv = process.env): Promise<RelaySettings> {
+  const config = readConfig(relayEnvironment, env);
+  return {
+    tableName: config.TABLE_NAME,
+    consentSecret: await resolveSecret(config, 'CONSENT_SECRET'),
+    publicBaseUrl: config.PUBLIC_BASE_URL,
+    ...(config.PORTAL_URL && { portalUrl: config.PORTAL_URL }),
+    businessCalendar: { timeZone: config.BUSINESS_CALENDAR_TIME_ZONE },
+    email: {
+      sender: config.SENDER_ADDRESS,
+      ...(config.SES_CONFIGURATION_SET && { configurationSet: config.SES_CONFIGURATION_SET }),
+    },
+    timers: { stateMachineArn: config.STATE_MACHINE_ARN },
+    events: { eventBusName: config.EVENT_BUS_NAME },
+  };
 }

@@ -1,20 +1,7 @@
 /** Lambda entry: the claim timer's task — applies a deadline's timeout if it is still live. */
-import { calendarOf, readConfig, timerEnvironment } from './config.js';
-import { lambdaObservability } from './observability.js';
-import { expireDeadline, type TimerInput } from './use-cases/expire-deadline.js';
+import { timerSettings } from './config.js';
+import { buildExpireDeadlineHandler } from './events/expire-deadline-handler.js';
+import { lambdaHandler } from './lambda-entry.js';
 import { createTimerDeps } from './wiring.js';
 
-const config = readConfig(timerEnvironment);
-const { logger, metrics } = lambdaObservability();
-const deps = createTimerDeps({ tableName: config.TABLE_NAME, businessCalendar: calendarOf(config) });
-
-export const handler = async (input: TimerInput) => {
-  const outcome = await expireDeadline(deps, input);
-  logger.info('Deadline timer fired', { ...input, outcome });
-  if (outcome.applied && (input.deadline === 'reviewStartBy' || input.deadline === 'decisionBy')) {
-    metrics.addDimensions({ deadline: input.deadline });
-    metrics.addMetric('SlaBreaches', 'Count', 1);
-    metrics.publishStoredMetrics();
-  }
-  return outcome;
-};
+export const handler = await lambdaHandler(timerSettings, createTimerDeps, buildExpireDeadlineHandler);

@@ -161,6 +161,20 @@ const documentsSchema = z.strictObject({
    * available only once scanned clean. Default false.
    */
   malwareScanning: z.boolean().optional(),
+  /**
+   * What happens to a final claim's documents, in days after upload: archived to Glacier
+   * Instant Retrieval, then deleted. Default 90 and 2,557 (7 years).
+   */
+  finalClaimRetention: z
+    .strictObject({
+      archiveAfterDays: z.number().int().min(1).max(36_500),
+      expireAfterDays: z.number().int().min(2).max(36_500),
+    })
+    .refine((r) => r.expireAfterDays > r.archiveAfterDays, {
+      message: 'expireAfterDays must be later than archiveAfterDays',
+      path: ['expireAfterDays'],
+    })
+    .optional(),
 });
 
 export const stageConfigSchema = z
@@ -198,6 +212,13 @@ export const stageConfigSchema = z
     publicBaseUrl: httpsUrl
       .refine((value) => !value.endsWith('/'), { message: 'must not end with a slash' })
       .optional(),
+    /**
+     * The partner portal that partner emails link to, deep into the claim: its base URL
+     * (links go to `<portalUrl>/claims/<claim id>`), or a URL with `{claimId}` where the portal
+     * wants the id (`https://portal.example.com/#/cpor/{claimId}`). Absent: the service's own
+     * console, `<public base URL>/console/claims/<claim id>`.
+     */
+    portalUrl: httpsUrl.optional(),
     /** A domain of the stage's own for the API and its consent links; absent: the API's URL. */
     customDomain: customDomainSchema.optional(),
     /** Retention of every log group of the stage, in days. */

@@ -64,6 +64,9 @@ export function createServiceApp(options: ServiceAppOptions = {}): ServiceApp {
     terminationProtection: true,
     portalOrigins: config.portalOrigins,
     malwareScanning: config.documents?.malwareScanning ?? false,
+    ...(config.documents?.finalClaimRetention && {
+      finalClaimRetention: config.documents.finalClaimRetention,
+    }),
     senderAddress: config.senderAddress,
     ...(config.cognito && { cognito: config.cognito }),
     logRetention: config.logRetentionDays,

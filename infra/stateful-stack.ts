@@ -22,8 +22,8 @@ import {
   KEY,
   KEY_ATTRIBUTE_TYPE,
   TTL_ATTRIBUTE,
-} from '../functions/adapters/table-schema.js';
-import { DocumentsBucket } from './constructs/documents-bucket.js';
+} from '../functions/storage-layout/table-schema.js';
+import { DocumentsBucket, type FinalClaimRetention } from './constructs/documents-bucket.js';
 import { DomainEventBus } from './constructs/domain-event-bus.js';
 import { PartnerUserPool } from './constructs/partner-user-pool.js';
 import { ServiceEmail } from './constructs/service-email.js';
@@ -48,6 +48,12 @@ export interface StatefulStackProps extends StackProps {
    * @default false
    */
   readonly malwareScanning?: boolean;
+  /**
+   * Archive and deletion of final claims' documents.
+   *
+   * @default DEFAULT_FINAL_CLAIM_RETENTION
+   */
+  readonly finalClaimRetention?: FinalClaimRetention;
   /** The address the service's emails come from; its domain becomes the SES identity. */
   readonly senderAddress: string;
   /**
@@ -61,7 +67,7 @@ export interface StatefulStackProps extends StackProps {
 }
 
 export class StatefulStack extends Stack {
-  /** The single table of `functions/adapters/table-schema.ts`: claims, history, documents, outbox. */
+  /** The single table of `functions/storage-layout/table-schema.ts`: claims, history, documents, outbox. */
   readonly table: TableV2;
   /** Powertools idempotency records of `Idempotency-Key` POSTs (expire after a day via TTL). */
   readonly idempotencyTable: TableV2;
@@ -117,6 +123,7 @@ export class StatefulStack extends Stack {
     this.documentsBucket = new DocumentsBucket(this, 'Documents', {
       portalOrigins: props.portalOrigins,
       malwareScanning: props.malwareScanning ?? false,
+      ...(props.finalClaimRetention && { finalClaimRetention: props.finalClaimRetention }),
     }).bucket;
     this.documentsBucketExports = {
       bucketArn: this.exportValue(this.documentsBucket.bucketArn, {

@@ -12,8 +12,8 @@ import { Bucket, type BucketAttributes } from 'aws-cdk-lib/aws-s3';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { ConfigurationSet, type IEmailIdentity } from 'aws-cdk-lib/aws-ses';
 import type { Construct } from 'constructs';
-import { DOCUMENT_PREFIX, UPLOAD_PREFIX } from '../functions/adapters/document-object-keys.js';
 import { ROUTES, type RouteDefinition, type RouteFunction } from '../functions/http/routes.js';
+import { DOCUMENT_PREFIX, UPLOAD_PREFIX } from '../functions/storage-layout/document-object-keys.js';
 import { documentPolicyEnvironment, identityClaimsEnvironment, type StageConfig } from './config.js';
 import { ApiCustomDomain } from './constructs/api-custom-domain.js';
 import { ClaimTimer } from './constructs/claim-timer.js';
@@ -75,8 +75,17 @@ const HTTP_FUNCTIONS: Record<RouteFunction, HttpFunctionWiring> = {
   api: {
     description: 'CPOR claims HTTP API (partner and reviewer routes)',
     wire(fn, { table, idempotencyTable, cursorSecret, documentsBucket, config }) {
-      fn.useTable(table, 'readWrite');
-      fn.useTable(idempotencyTable, 'readWrite', 'IDEMPOTENCY_TABLE_NAME', []);
+      // Claims, history, documents and comments: item reads, Query on the table and its
+      // indexes, and transactions of Puts and Updates; no batch, no delete.
+      fn.useTable(table, ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
+      // Powertools idempotency: a conditional Put (a failed one returns the existing record,
+      // so no GetItem), the Update that stores the response, the Delete after a failed request.
+      fn.useTable(
+        idempotencyTable,
+        ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+        'IDEMPOTENCY_TABLE_NAME',
+        [],
+      );
       fn.useSecret(cursorSecret, 'CURSOR_SECRET_ARN');
       // Presigned URLs carry the API role's permissions: POST uploads to the staging prefix,
       // GET verified documents. It never reads uploads nor writes verified documents.
@@ -95,7 +104,9 @@ const HTTP_FUNCTIONS: Record<RouteFunction, HttpFunctionWiring> = {
   consent: {
     description: 'CPOR claims customer consent pages',
     wire(fn, { table }) {
-      fn.useTable(table, 'readWrite');
+      // Public and unauthenticated: it reads the token and the claim items and writes the
+      // objection's one transaction (claim, history, outbox: Puts); no index, no delete.
+      fn.useTable(table, ['dynamodb:GetItem', 'dynamodb:PutItem'], 'TABLE_NAME', []);
     },
   },
 };
@@ -228,6 +239,7 @@ export class StatelessStack extends Stack {
     this.outboxRelay = new OutboxRelay(this, 'OutboxRelay', {
       table: props.table,
       timerStateMachine: this.claimTimer.stateMachine,
+      documentsBucket: Bucket.fromBucketAttributes(this, 'RelayDocumentsBucket', props.documentsBucket),
       eventBus: props.eventBus,
       emailIdentity: props.emailIdentity,
       senderAddress: config.senderAddress,
@@ -240,9 +252,12 @@ export class StatelessStack extends Stack {
       }),
       consentSecret: props.consentSecret,
       publicBaseUrl: this.publicBaseUrl,
+      portalUrl: config.portalUrl,
+      timeZone: calendar.timeZone,
       logRetention: config.logRetentionDays,
       reservedConcurrentExecutions: config.reservedConcurrency?.['outbox-relay'],
     });
+    this.claimTimer.grantStopTimers(this.outboxRelay.function);
 
     new CfnOutput(this, 'ApiUrl', {
       description: 'Base URL of the claims API',

@@ -6,8 +6,9 @@
  */
 import { createHash, createHmac } from 'node:crypto';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import type { ConsentLinks, OutboxEvent } from '../use-cases/relay-outbox.js';
-import { KEY } from './table-schema.js';
+import type { ConsentLinks } from '../domain/ports/consent-tokens.js';
+import type { OutboxEvent } from '../domain/ports/outbox.js';
+import { KEY, TTL_ATTRIBUTE } from '../storage-layout/table-schema.js';
 
 export interface ConsentTokenRecord {
   claimId: string;
@@ -18,6 +19,13 @@ export interface ConsentTokenRecord {
 }
 
 const TOKEN_FORMAT = /^[A-Za-z0-9_-]{43}$/;
+
+/**
+ * How long a token item outlives its consent window (TTL): a customer clicking late still gets
+ * the "window over" page (410) for this long, then the link is unknown (404). The item is
+ * operational only: the claim's history records the consent and any denial.
+ */
+export const CONSENT_TOKEN_RETENTION_SECONDS = 90 * 24 * 3600;
 
 export const hashConsentToken = (token: string) => createHash('sha256').update(token).digest('hex');
 const tokenKey = (hash: string) => ({ [KEY.partition]: `CONSENT#${hash}`, [KEY.sort]: 'CONSENT' });
@@ -72,7 +80,12 @@ export class ConsentTokens extends ConsentTokenReader implements ConsentLinks {
     await this.client.send(
       new PutCommand({
         TableName: this.tableName,
-        Item: { ...tokenKey(hashConsentToken(token)), type: 'consentToken', ...record },
+        Item: {
+          ...tokenKey(hashConsentToken(token)),
+          type: 'consentToken',
+          ...record,
+          [TTL_ATTRIBUTE]: Math.floor(Date.parse(endsAt) / 1000) + CONSENT_TOKEN_RETENTION_SECONDS,
+        },
       }),
     );
     return `${this.publicBaseUrl.replace(/\/$/, '')}/consent/${token}`;

@@ -8,7 +8,7 @@
 import { unzipSync } from 'fflate';
 import { fileTypeFromBuffer } from 'file-type';
 import type { ArchiveMeasure } from '../domain/document.js';
-import type { ArchiveInspector, ContentTypeDetector } from '../domain/ports.js';
+import type { ArchiveInspector, ContentTypeDetector } from '../domain/ports/documents.js';
 
 /**
  * How many leading bytes the sniffer looks at. `file-type` needs 4,100 for most formats, but

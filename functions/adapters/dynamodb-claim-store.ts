@@ -23,14 +23,26 @@ import type {
   ClaimWrite,
   HistoryPage,
   HistoryPageQuery,
+  KeyedRequest,
   ListPosition,
-} from '../domain/ports.js';
-import { INDEXES, type IndexName, KEY, REVIEWER_INDEX_SHARDS, TTL_ATTRIBUTE } from './table-schema.js';
+} from '../domain/ports/claim-store.js';
+import {
+  INDEXES,
+  type IndexName,
+  KEY,
+  REVIEWER_INDEX_SHARDS,
+  TTL_ATTRIBUTE,
+} from '../storage-layout/table-schema.js';
 
 /** How long a relayed outbox item stays in the table (the stream has already carried it). */
 const OUTBOX_RETENTION_SECONDS = 7 * 24 * 3600;
 
 export const claimKey = (id: string) => ({ [KEY.partition]: `CLAIM#${id}`, [KEY.sort]: 'CLAIM' });
+/** The marker of a keyed request that appended to the claim's history (`REQ#<id>`). */
+const requestKey = (claimId: string, requestId: string) => ({
+  [KEY.partition]: `CLAIM#${claimId}`,
+  [KEY.sort]: `REQ#${requestId}`,
+});
 export const seqKey = (n: number) => String(n).padStart(10, '0');
 
 /** The write shard of a claim on the reviewer indexes: stable, evenly spread. */
@@ -99,11 +111,12 @@ export class DynamoDbClaimStore implements ClaimStore {
     entry: Omit<HistoryEntry, 'version'>,
     actor: ClaimWrite['actor'],
     at: string,
+    request?: KeyedRequest,
   ): Promise<HistoryEvent> {
     const { claim } = before;
     const event = chainEvent(
       { ...entry, version: claim.version },
-      { id: randomUUID(), claimId: claim.id, at, actor },
+      { id: request?.id ?? randomUUID(), claimId: claim.id, at, actor },
       before.head,
     );
     await this.transact(claim.id, before.claim.version, [
@@ -118,8 +131,46 @@ export class DynamoDbClaimStore implements ClaimStore {
         },
       },
       historyPut(this.tableName, event),
+      // The request's marker, taken once: a retry of a request that committed conflicts here.
+      ...(request
+        ? [
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: {
+                  ...requestKey(claim.id, request.id),
+                  type: 'request',
+                  seq: event.seq,
+                  requestHash: request.hash,
+                },
+                ConditionExpression: 'attribute_not_exists(#pk)',
+                ExpressionAttributeNames: { '#pk': KEY.partition },
+              },
+            },
+          ]
+        : []),
     ]);
     return event;
+  }
+
+  async eventOfRequest(claimId: string, requestId: string) {
+    const marker = await this.client.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: requestKey(claimId, requestId),
+        ConsistentRead: true,
+      }),
+    );
+    if (!marker.Item) return undefined;
+    const recorded = await this.client.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { [KEY.partition]: `CLAIM#${claimId}`, [KEY.sort]: `HIST#${seqKey(marker.Item.seq as number)}` },
+        ConsistentRead: true,
+      }),
+    );
+    const event = recorded.Item?.event as HistoryEvent | undefined;
+    return event && { event, hash: marker.Item.requestHash as string };
   }
 
   async get(id: string): Promise<ClaimRecord | undefined> {

@@ -9,7 +9,10 @@ import type { Actor } from '../domain/claim.js';
 import type { ClaimDocument, UploadVerdict } from '../domain/document.js';
 import { DocumentLimitError } from '../domain/errors.js';
 import { chainEvent } from '../domain/history.js';
-import { type ClaimRecord, type DocumentStore, retryOnVersionConflict } from '../domain/ports.js';
+import type { ClaimRecord } from '../domain/ports/claim-store.js';
+import type { DocumentStore } from '../domain/ports/documents.js';
+import { retryOnVersionConflict } from '../domain/version-conflict.js';
+import { KEY } from '../storage-layout/table-schema.js';
 import {
   claimKey,
   type DynamoDbClaimStore,
@@ -17,7 +20,6 @@ import {
   queryClaimItems,
   transactOrConflict,
 } from './dynamodb-claim-store.js';
-import { KEY } from './table-schema.js';
 
 const documentKey = (claimId: string, documentId: string) => ({
   [KEY.partition]: `CLAIM#${claimId}`,

@@ -6,8 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
-import type { EmailLease, EmailLedger, LeaseRequest, SentEmail } from '../use-cases/relay-outbox.js';
-import { KEY, TTL_ATTRIBUTE } from './table-schema.js';
+import type { EmailLease, EmailLedger, LeaseRequest, SentEmail } from '../domain/ports/email.js';
+import { KEY, TTL_ATTRIBUTE } from '../storage-layout/table-schema.js';
 
 /**
  * How long a ledger item is kept: longer than any way its outbox event can come back (the

@@ -1,6 +1,6 @@
 /** Domain events to an EventBridge bus, for other systems (e.g. incentive assessment). */
 import { type EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import type { DomainEvent, EventPublisher } from '../use-cases/relay-outbox.js';
+import type { DomainEvent, EventPublisher } from '../domain/ports/outbox.js';
 
 export const EVENT_SOURCE = 'cpor.claims';
 

@@ -9,16 +9,28 @@ import {
   GetObjectCommand,
   GetObjectTaggingCommand,
   HeadObjectCommand,
+  ListObjectsV2Command,
   PutObjectCommand,
+  PutObjectTaggingCommand,
   type S3Client,
   S3ServiceException,
 } from '@aws-sdk/client-s3';
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { ClaimDocument } from '../domain/document.js';
-import type { DocumentObjects, PresignedDownload, PresignedUpload, UploadedObject } from '../domain/ports.js';
+import type {
+  DocumentObjects,
+  DocumentRetention,
+  PresignedDownload,
+  PresignedUpload,
+  UploadedObject,
+} from '../domain/ports/documents.js';
+import {
+  claimDocumentsPrefix,
+  FINAL_CLAIM_TAG,
+  uploadKeyOf,
+} from '../storage-layout/document-object-keys.js';
 import { attachmentDisposition } from './content-disposition.js';
-import { uploadKeyOf } from './document-object-keys.js';
 
 export interface S3DocumentObjectsOptions {
   /** Sends the verifier's requests and signs download links. */
@@ -166,4 +178,39 @@ function isMissing(error: unknown): boolean {
 function totalSizeOf(contentRange: string | undefined): number | undefined {
   const total = contentRange?.split('/')[1];
   return total === undefined || total === '*' ? undefined : Number(total);
+}
+
+/**
+ * Tags a final claim's verified documents (`FINAL_CLAIM_TAG`), so the bucket's `final-claims`
+ * lifecycle rule archives and later deletes them. Lists the claim's prefix (a claim holds at
+ * most a few dozen documents: one page) and tags each current version; tagging twice is the same.
+ */
+export class S3DocumentRetention implements DocumentRetention {
+  constructor(
+    private readonly client: S3Client,
+    private readonly bucketName: string,
+  ) {}
+
+  async markFinal(claimId: string): Promise<void> {
+    let token: string | undefined;
+    do {
+      const page = await this.client.send(
+        new ListObjectsV2Command({
+          Bucket: this.bucketName,
+          Prefix: claimDocumentsPrefix(claimId),
+          ContinuationToken: token,
+        }),
+      );
+      for (const { Key } of page.Contents ?? []) {
+        await this.client.send(
+          new PutObjectTaggingCommand({
+            Bucket: this.bucketName,
+            Key,
+            Tagging: { TagSet: [{ Key: FINAL_CLAIM_TAG.key, Value: FINAL_CLAIM_TAG.value }] },
+          }),
+        );
+      }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+  }
 }

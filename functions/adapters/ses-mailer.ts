@@ -1,7 +1,6 @@
 /** Emails through Amazon SES (`SendEmail`, plain-text and HTML parts). */
 import { type SESClient, SendEmailCommand } from '@aws-sdk/client-ses';
-import type { RenderedEmail } from '../emails/templates.js';
-import type { Mailer } from '../use-cases/relay-outbox.js';
+import type { Mailer, RenderedEmail } from '../domain/ports/email.js';
 
 export class SesMailer implements Mailer {
   constructor(

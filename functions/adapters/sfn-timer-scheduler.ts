@@ -1,7 +1,13 @@
 /** Claim timers as one-shot Step Functions executions of `statemachines/claim-timer.asl.json`. */
-import { ExecutionAlreadyExists, type SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { type TimerExecutionInput, timerExecutionName } from '../use-cases/expire-deadline.js';
-import type { TimerScheduler } from '../use-cases/relay-outbox.js';
+import {
+  ExecutionAlreadyExists,
+  ExecutionDoesNotExist,
+  type SFNClient,
+  StartExecutionCommand,
+  StopExecutionCommand,
+} from '@aws-sdk/client-sfn';
+import type { TimerScheduler } from '../domain/ports/outbox.js';
+import { type TimerExecutionInput, type TimerInput, timerExecutionName } from '../domain/timers.js';
 
 export class StepFunctionsTimerScheduler implements TimerScheduler {
   constructor(
@@ -24,4 +30,33 @@ export class StepFunctionsTimerScheduler implements TimerScheduler {
       throw error;
     }
   }
+
+  async stop(timer: TimerInput): Promise<void> {
+    try {
+      await this.client.send(
+        new StopExecutionCommand({
+          executionArn: executionArnOf(this.stateMachineArn, timerExecutionName(timer)),
+          cause: `Deadline ${timer.deadline} (${timer.dueAt}) was superseded.`,
+        }),
+      );
+    } catch (error) {
+      // Never started (its arming event failed for good, or comes later): nothing to stop.
+      // A closed execution (finished or stopped before) is answered without an error.
+      if (error instanceof ExecutionDoesNotExist) return;
+      throw error;
+    }
+  }
+}
+
+/**
+ * The ARN of the state machine's execution `name`:
+ * `arn:<partition>:states:<region>:<account>:stateMachine:<machine>` becomes
+ * `arn:<partition>:states:<region>:<account>:execution:<machine>:<name>`.
+ */
+export function executionArnOf(stateMachineArn: string, name: string): string {
+  const parts = stateMachineArn.split(':');
+  if (parts.length !== 7 || parts[5] !== 'stateMachine') {
+    throw new Error(`Not a state machine ARN: ${stateMachineArn}`);
+  }
+  return [...parts.slice(0, 5), 'execution', parts[6], name].join(':');
 }

@@ -84,6 +84,17 @@ export interface Contact {
   email: string;
 }
 
+/** Who claims: the partner's program id, optional display name and contact. */
+export interface PartnerDetails {
+  mpnId: string;
+  /**
+   * The partner organisation's display name (api.md v1.1), shown to the customer in the
+   * consent email and page; optional, since claims created before v1.1 have none.
+   */
+  name?: string;
+  contact: Contact;
+}
+
 export interface Product {
   family: ProductFamily;
   workload: string;
@@ -122,10 +133,16 @@ export interface Claim {
   version: number;
   name: string;
   customer: { tenantId: string; domain: string; contact: Contact };
-  partner: { mpnId: string; contact: Contact };
+  partner: PartnerDetails;
   activity: Activity;
   products: Product[];
   deadlines: Deadlines;
+  /**
+   * Internal, never shown: for each live deadline, the claim version whose transition armed
+   * its timer. The timer's execution is named after it, so the transition that supersedes
+   * the deadline can stop exactly that execution. Absent on claims written before it existed.
+   */
+  timerVersions?: Partial<Record<DeadlineKind, number>>;
   /** When the claim entered its current status; orders the reviewer queue. */
   statusSince: string;
   submittedAt?: string;
@@ -158,7 +175,7 @@ export interface Claim {
 export interface ClaimDraft {
   name: string;
   customer: { tenantId: string; domain: string; contact: Contact };
-  partner: { mpnId: string; contact: Contact };
+  partner: PartnerDetails;
   activity: Activity;
   products: Product[];
 }

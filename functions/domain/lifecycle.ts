@@ -18,6 +18,7 @@ import {
   type Deadlines,
   type InfoRequestReason,
   isAddressAtDomain,
+  type PartnerDetails,
   type RejectionReason,
   type ReviewerRejectionReason,
   UNDISPUTABLE_REJECTION_REASONS,
@@ -50,7 +51,8 @@ export interface LifecycleContext {
 export interface ClaimPatch {
   name?: string;
   customer?: { tenantId?: string; domain?: string; contact?: { name?: string; email?: string } };
-  partner?: { mpnId?: string; contact?: { name?: string; email?: string } };
+  /** `name: null` removes the partner's display name (JSON merge patch). */
+  partner?: { mpnId?: string; name?: string | null; contact?: { name?: string; email?: string } };
   activity?: ClaimDraft['activity'];
   products?: ClaimDraft['products'];
 }
@@ -100,17 +102,21 @@ export const EDITABLE_FIELD_PATHS = [
   'customer.domain',
   'customer.contact',
   'partner.mpnId',
+  'partner.name',
   'partner.contact',
   'activity',
   'products',
 ] as const;
 export type EditableField = (typeof EDITABLE_FIELD_PATHS)[number];
 
-/** Before submission anything goes; afterwards only MPN, products and contacts (design.md). */
+/**
+ * Before submission anything goes; afterwards only MPN, products and contacts (design.md),
+ * and the partner's display name, which names the same partner as the MPN id (api.md v1.1).
+ */
 export const EDITABLE_FIELDS: Record<ClaimStatus, readonly EditableField[]> = {
   editing: EDITABLE_FIELD_PATHS,
-  submitted: ['partner.mpnId', 'products', 'partner.contact', 'customer.contact'],
-  partnerActionRequired: ['partner.mpnId', 'products', 'partner.contact', 'customer.contact'],
+  submitted: ['partner.mpnId', 'partner.name', 'products', 'partner.contact', 'customer.contact'],
+  partnerActionRequired: ['partner.mpnId', 'partner.name', 'products', 'partner.contact', 'customer.contact'],
   underReview: [],
   approved: [],
   rejected: [],
@@ -209,6 +215,16 @@ export type DomainEventType =
 /** A side effect a committed transition asks for; the outbox relay carries it out, idempotently. */
 export type Effect =
   | { type: 'armTimer'; deadline: DeadlineKind; dueAt: string }
+  /**
+   * The deadline (armed by the transition to claim version `version`) no longer stands, and its
+   * timer has not resumed yet: stop its execution, so open executions never exceed live deadlines.
+   */
+  | { type: 'stopTimer'; deadline: DeadlineKind; dueAt: string; version: number }
+  /**
+   * The claim became final (a final rejection, or an approval whose consent window ended): its
+   * PoE objects pass to the final-claim retention (archive, then deletion).
+   */
+  | { type: 'retainDocuments' }
   | { type: 'sendEmail'; template: EmailTemplate }
   | { type: 'publishEvent'; detailType: DomainEventType };
 
@@ -542,10 +558,7 @@ function edit(claim: Claim, patch: ClaimPatch, at: string): Transition {
       domain: patch.customer?.domain ?? claim.customer.domain,
       contact: mergeContact(claim.customer.contact, patch.customer?.contact),
     },
-    partner: {
-      mpnId: patch.partner?.mpnId ?? claim.partner.mpnId,
-      contact: mergeContact(claim.partner.contact, patch.partner?.contact),
-    },
+    partner: mergePartner(claim.partner, patch.partner),
   });
   // Either field may change: the merged claim must still send the opt-out link to the customer.
   assertContactOfCustomer(next.customer);
@@ -570,6 +583,15 @@ export function customerContactReason(domain: string): string {
   return `must be an address at ${domain} or one of its subdomains (the customer receives the consent email)`;
 }
 
+function mergePartner(partner: PartnerDetails, patch: ClaimPatch['partner']): PartnerDetails {
+  const name = patch?.name === undefined ? partner.name : (patch.name ?? undefined);
+  return {
+    mpnId: patch?.mpnId ?? partner.mpnId,
+    ...(name !== undefined && { name }),
+    contact: mergeContact(partner.contact, patch?.contact),
+  };
+}
+
 function mergeContact(contact: Contact, patch: Partial<Contact> | undefined): Contact {
   return { name: patch?.name ?? contact.name, email: patch?.email ?? contact.email };
 }
@@ -582,6 +604,7 @@ export function touchedFields(patch: ClaimPatch): EditableField[] {
   if (patch.customer?.domain !== undefined) fields.push('customer.domain');
   if (patch.customer?.contact !== undefined) fields.push('customer.contact');
   if (patch.partner?.mpnId !== undefined) fields.push('partner.mpnId');
+  if (patch.partner?.name !== undefined) fields.push('partner.name');
   if (patch.partner?.contact !== undefined) fields.push('partner.contact');
   if (patch.activity !== undefined) fields.push('activity');
   if (patch.products !== undefined) fields.push('products');
@@ -673,10 +696,11 @@ function transition(
   record: Omit<TransitionRecord, 'toStatus' | 'changes' | 'fromStatus'>,
   effects: Effect[],
 ): Transition {
-  const fixed = after.status === 'rejected' && !after.deadlines.disputeBy ? finalize(after) : after;
-  const armed: Effect[] = Object.entries(fixed.deadlines)
+  const finalized = after.status === 'rejected' && !after.deadlines.disputeBy ? finalize(after) : after;
+  const armed: Effect[] = Object.entries(finalized.deadlines)
     .filter(([kind, dueAt]) => before.deadlines[kind as DeadlineKind] !== dueAt)
     .map(([kind, dueAt]) => ({ type: 'armTimer', deadline: kind as DeadlineKind, dueAt: dueAt as string }));
+  const fixed = withTimerVersions(finalized, before, armed);
   return {
     claim: fixed,
     at: fixed.updatedAt,
@@ -686,8 +710,56 @@ function transition(
       toStatus: fixed.status,
       changes: diff(before, fixed),
     }) as TransitionRecord,
-    effects: [...armed, ...effects],
+    effects: [
+      ...supersededTimers(before, fixed),
+      ...armed,
+      ...effects,
+      ...(isFinalClaim(fixed) && !isFinalClaim(before) ? [{ type: 'retainDocuments' } as const] : []),
+    ],
   };
+}
+
+/**
+ * The claim's `timerVersions` after a transition: the armed deadlines carry the new version,
+ * the deadlines kept carry theirs, the deadlines gone are forgotten.
+ */
+function withTimerVersions(claim: Claim, before: Claim, armed: Effect[]): Claim {
+  const versions: Partial<Record<DeadlineKind, number>> = {};
+  for (const kind of Object.keys(claim.deadlines) as DeadlineKind[]) {
+    const armedNow = armed.some((e) => e.type === 'armTimer' && e.deadline === kind);
+    const version = armedNow ? claim.version : before.timerVersions?.[kind];
+    if (version !== undefined) versions[kind] = version;
+  }
+  const { timerVersions: _previous, ...rest } = claim;
+  return Object.keys(versions).length > 0 ? { ...rest, timerVersions: versions } : rest;
+}
+
+/**
+ * Stops for the timers of the deadlines this transition supersedes (removed or moved), so a
+ * claim keeps at most one open execution per live deadline. Only a timer still waiting is
+ * stopped: one whose due time has come has resumed (or is applying this very timeout) and ends
+ * by itself, a stale no-op at worst. A deadline armed before `timerVersions` existed has no
+ * known execution name and is left to end as a no-op, as before.
+ */
+function supersededTimers(before: Claim, after: Claim): Effect[] {
+  const at = Date.parse(after.updatedAt);
+  return (Object.entries(before.deadlines) as [DeadlineKind, string][]).flatMap(([kind, dueAt]) => {
+    const version = before.timerVersions?.[kind];
+    if (after.deadlines[kind] === dueAt || version === undefined || Date.parse(dueAt) <= at) return [];
+    return [{ type: 'stopTimer', deadline: kind, dueAt, version } satisfies Effect];
+  });
+}
+
+/**
+ * Whether the claim's outcome is settled: a final rejection, or an approval whose consent
+ * window ended (only the partner's withdrawal can still follow, itself a final rejection).
+ * No deadline is live then, and its documents are kept as evidence only.
+ */
+export function isFinalClaim(claim: Claim): boolean {
+  return (
+    (claim.status === 'rejected' && claim.rejection?.final === true) ||
+    (claim.status === 'approved' && claim.consent?.status === 'periodEnded')
+  );
 }
 
 /** A rejection without a dispute window is final by definition. */
@@ -696,7 +768,8 @@ function finalize(claim: Claim): Claim {
   return rejection && !rejection.final ? { ...claim, rejection: { ...rejection, final: true } } : claim;
 }
 
-const UNTRACKED = new Set(['version', 'updatedAt', 'statusSince']);
+/** Bookkeeping, not a change of the claim: never a history change. */
+const UNTRACKED = new Set(['version', 'updatedAt', 'statusSince', 'timerVersions']);
 
 /** Field-level changes between two claims, as dotted paths; arrays compare as whole values. */
 export function diff(before: object, after: object, prefix = ''): FieldChange[] {

@@ -1,26 +1,30 @@
 /**
  * The service's emails as typed templates in code: each renders a subject, a plain-text part
- * and an HTML part from a claim snapshot. Every value from a claim is escaped in HTML, and
- * the recipient must be a single clean address (no header injection).
+ * and an HTML part from a claim snapshot. Partner-written values (names, domains, products)
+ * can never become a link in either part (see `unlinkable`) and are escaped in HTML; the only
+ * links are the service's own: the customer's consent page and the claim in the partner
+ * portal. Deadlines are shown in the deployment's time zone with the UTC instant.
+ * The recipient must be a single clean address (no header injection).
  */
 import type { Claim } from '../domain/claim.js';
 import type { EmailTemplate } from '../domain/lifecycle.js';
+import type { RenderedEmail } from '../domain/ports/email.js';
+import { formatDeadline } from './local-time.js';
+import { portalClaimUrl } from './portal-links.js';
+import { unlinkable } from './unlinkable.js';
 
-export interface RenderedEmail {
-  template: EmailTemplate;
-  to: { name: string; email: string };
-  subject: string;
-  text: string;
-  html: string;
+/** The deployment's settings every email needs. */
+export interface EmailSettings {
+  /** The partner portal: base URL or `{claimId}` template (see `portalClaimUrl`). */
+  portalUrl: string;
+  /** IANA zone deadlines are shown in (the business calendar's), e.g. `America/Los_Angeles`. */
+  timeZone: string;
 }
 
-export interface EmailContext {
+export interface EmailContext extends EmailSettings {
   /** The customer's opt-out link (consent request only). */
   optOutUrl?: string;
-  /** Where partners manage claims, named in partner emails. */
-  portalHint?: string;
 }
-
 const REJECTION_REASON_TEXT: Record<NonNullable<Claim['rejection']>['reason'], string> = {
   partnerRequest: 'withdrawn at the partner’s request',
   customerDecline: 'the customer declined the association',
@@ -49,33 +53,70 @@ export function escapeHtml(value: string): string {
     .replaceAll("'", '&#39;');
 }
 
-/** A human date for emails, in UTC so every reader sees the same instant stated plainly. */
-export function formatInstant(iso: string): string {
-  const date = new Date(iso);
-  return `${date.toLocaleString('en-US', { dateStyle: 'long', timeStyle: 'short', timeZone: 'UTC' })} UTC`;
-}
-
+/** The claimed products, partner-written workload names made unlinkable. */
 function products(claim: Claim): string {
   return claim.products
-    .map((p) => `${p.workload} (${p.family === 'microsoft365' ? 'Microsoft 365' : 'Business Applications'})`)
+    .map(
+      (p) =>
+        `${unlinkable(p.workload)} (${p.family === 'microsoft365' ? 'Microsoft 365' : 'Business Applications'})`,
+    )
     .join(', ');
 }
 
-function html(title: string, paragraphs: string[], action?: { href: string; label: string }): string {
+/** Who the partner is, for the customer: its organisation's name when given, and its MPN id. */
+function partnerIntroduction(claim: Claim): string {
+  const id = `partner id ${claim.partner.mpnId}`; // digits only
+  return claim.partner.name
+    ? `${unlinkable(claim.partner.name)}, a Microsoft partner (${id}),`
+    : `A Microsoft partner (${id})`;
+}
+
+interface Action {
+  href: string;
+  label: string;
+}
+
+/** The HTML part; `title` (the subject with its partner-written values unlinkable) heads it. */
+function html(title: string, paragraphs: string[], action: Action): string {
   const body = paragraphs.map((p) => `<p>${p}</p>`).join('\n');
-  const button = action
-    ? `<p><a href="${escapeHtml(action.href)}" style="display:inline-block;padding:10px 16px;background:#0b5cad;color:#fff;text-decoration:none;border-radius:4px">${escapeHtml(action.label)}</a></p>`
-    : '';
+  const button = `<p><a href="${escapeHtml(action.href)}" style="display:inline-block;padding:10px 16px;background:#0b5cad;color:#fff;text-decoration:none;border-radius:4px">${escapeHtml(action.label)}</a></p>`;
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head><body style="font-family:Segoe UI,Arial,sans-serif;line-height:1.5;color:#222">\n<h1 style="font-size:20px">${escapeHtml(title)}</h1>\n${body}\n${button}\n</body></html>`;
 }
 
-/** Renders one template for a claim snapshot. Throws if the template's inputs are missing. */
-export function renderEmail(
+/**
+ * The email from its paragraphs (partner-written values already unlinkable) and its one link:
+ * the text part ends with the action's label and the link on a line of its own; the HTML part
+ * escapes the paragraphs unless given as markup.
+ */
+function compose(
   template: EmailTemplate,
-  claim: Claim,
-  context: EmailContext = {},
+  to: RenderedEmail['to'],
+  subject: string,
+  paragraphs: string[],
+  action: Action,
+  htmlParagraphs = paragraphs.map(escapeHtml),
 ): RenderedEmail {
+  return {
+    template,
+    to,
+    subject,
+    text: `${paragraphs.join('\n\n')}\n\n${action.label}:\n${action.href}\n`,
+    html: html(unlinkable(subject), htmlParagraphs, action),
+  };
+}
+
+/** The claim in the partner portal: the one link of every partner email. */
+function portalAction(claim: Claim, context: EmailContext): Action {
+  return { href: portalClaimUrl(context.portalUrl, claim.id), label: 'Open the claim in the partner portal' };
+}
+
+/** Renders one template for a claim snapshot. Throws if the template's inputs are missing. */
+export function renderEmail(template: EmailTemplate, claim: Claim, context: EmailContext): RenderedEmail {
   const e = escapeHtml;
+  const when = (iso: string) => formatDeadline(iso, context.timeZone);
+  // Partner-written values, made unlinkable once for both parts.
+  const claimName = unlinkable(claim.name);
+  const domain = unlinkable(claim.customer.domain);
   switch (template) {
     case 'consentRequest': {
       const endsAt = claim.consent?.endsAt ?? claim.deadlines.consentEndsAt;
@@ -83,21 +124,13 @@ export function renderEmail(
         throw new Error('A consent request needs the consent window and an opt-out link.');
       const subject = `A Microsoft partner has claimed an association with ${claim.customer.domain}`;
       const lines = [
-        `Hello ${claim.customer.contact.name},`,
-        `A Microsoft partner (partner id ${claim.partner.mpnId}) claims to have helped ${claim.customer.domain} adopt: ${products(claim)}.`,
-        `Claim: “${claim.name}”.`,
-        `If you agree, you need to do nothing. If you do not recognise this partner’s work, you can deny the association until ${formatInstant(endsAt)}:`,
+        `Hello ${unlinkable(claim.customer.contact.name)},`,
+        `${partnerIntroduction(claim)} claims to have helped ${domain} adopt: ${products(claim)}.`,
+        `Claim: “${claimName}”.`,
+        `If you agree, you need to do nothing. If you do not recognise this partner’s work, you can deny the association until ${when(endsAt)}.`,
       ];
-      return {
-        template,
-        to: claim.customer.contact,
-        subject,
-        text: `${lines.join('\n\n')}\n\n${context.optOutUrl}\n`,
-        html: html(subject, lines.map(e), {
-          href: context.optOutUrl,
-          label: 'Review or deny this association',
-        }),
-      };
+      const action = { href: context.optOutUrl, label: 'Review or deny this association' };
+      return compose(template, claim.customer.contact, subject, lines, action);
     }
     case 'rejection': {
       const rejection = claim.rejection;
@@ -105,20 +138,15 @@ export function renderEmail(
       const subject = `Your claim “${claim.name}” was rejected`;
       const disputeBy = claim.deadlines.disputeBy;
       const lines = [
-        `Hello ${claim.partner.contact.name},`,
-        `Your claim for ${claim.customer.domain} was rejected: ${REJECTION_REASON_TEXT[rejection.reason]}.`,
+        `Hello ${unlinkable(claim.partner.contact.name)},`,
+        `Your claim “${claimName}” for ${domain} was rejected: ${REJECTION_REASON_TEXT[rejection.reason]}.`,
         ...(rejection.comment ? [`Reviewer’s comment: ${rejection.comment}`] : []),
         disputeBy
-          ? `You may dispute this decision until ${formatInstant(disputeBy)}: send a justification and/or new proof of execution with POST /v1/claims/${claim.id}/dispute${context.portalHint ? ` (${context.portalHint})` : ''}.`
+          ? `You may dispute this decision until ${when(disputeBy)}: open the claim in the partner portal and send a justification and/or new proof of execution.`
           : 'This decision is final; a new claim is needed.',
       ];
-      return {
-        template,
-        to: claim.partner.contact,
-        subject,
-        text: `${lines.join('\n\n')}\n`,
-        html: html(subject, lines.map(e)),
-      };
+      const action = portalAction(claim, context);
+      return compose(template, claim.partner.contact, subject, lines, action);
     }
     case 'infoRequest': {
       const request = claim.infoRequest;
@@ -126,44 +154,34 @@ export function renderEmail(
       if (!request || !respondBy)
         throw new Error('An info request email needs the request and its deadline.');
       const subject = `More information needed for your claim “${claim.name}”`;
-      const reasons = request.reasons.map((r) => `- ${INFO_REASON_TEXT[r]}`);
+      const reasons = request.reasons.map((r) => `- ${INFO_REASON_TEXT[r]}`).join('\n');
       const lines = [
-        `Hello ${claim.partner.contact.name},`,
-        `A reviewer needs more before deciding your claim for ${claim.customer.domain}:`,
-        reasons.join('\n'),
+        `Hello ${unlinkable(claim.partner.contact.name)},`,
+        `A reviewer needs more before deciding your claim “${claimName}” for ${domain}:`,
+        reasons,
         ...(request.comment ? [`Reviewer’s comment: ${request.comment}`] : []),
-        `Please add documents or edit the claim and resubmit by ${formatInstant(respondBy)}; otherwise the claim is rejected automatically.`,
+        `Please add documents or edit the claim in the partner portal and resubmit it by ${when(respondBy)}; otherwise the claim is rejected automatically.`,
       ];
       const htmlLines = lines.map((line) =>
-        line === reasons.join('\n')
+        line === reasons
           ? `<ul>${request.reasons.map((r) => `<li>${e(INFO_REASON_TEXT[r])}</li>`).join('')}</ul>`
           : e(line),
       );
-      return {
-        template,
-        to: claim.partner.contact,
-        subject,
-        text: `${lines.join('\n\n')}\n`,
-        html: html(subject, htmlLines),
-      };
+      const action = portalAction(claim, context);
+      return compose(template, claim.partner.contact, subject, lines, action, htmlLines);
     }
     case 'disputeOutcome': {
       const outcome = claim.dispute?.outcome;
       if (!outcome) throw new Error('A dispute outcome email needs the outcome.');
       const subject = `Your dispute of “${claim.name}” was ${outcome === 'overturned' ? 'accepted' : 'rejected'}`;
       const lines = [
-        `Hello ${claim.partner.contact.name},`,
+        `Hello ${unlinkable(claim.partner.contact.name)},`,
         outcome === 'overturned'
-          ? `The rejection of your claim for ${claim.customer.domain} was overturned: the claim is approved, and the customer has until ${formatInstant(claim.deadlines.consentEndsAt ?? claim.updatedAt)} to decline the association.`
-          : `The rejection of your claim for ${claim.customer.domain} was upheld. This decision is final.`,
+          ? `The rejection of your claim “${claimName}” for ${domain} was overturned: the claim is approved, and the customer has until ${when(claim.deadlines.consentEndsAt ?? claim.updatedAt)} to decline the association.`
+          : `The rejection of your claim “${claimName}” for ${domain} was upheld. This decision is final.`,
       ];
-      return {
-        template,
-        to: claim.partner.contact,
-        subject,
-        text: `${lines.join('\n\n')}\n`,
-        html: html(subject, lines.map(e)),
-      };
+      const action = portalAction(claim, context);
+      return compose(template, claim.partner.contact, subject, lines, action);
     }
   }
 }

@@ -4,28 +4,17 @@
  * tag arrives after the upload). Built around its ports so the local cloud, which forwards
  * s3rver's events in the same shape, and the tests run exactly this code.
  */
-import type { Logger } from '@aws-lambda-powertools/logger';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import type { Tracer } from '@aws-lambda-powertools/tracer';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
-import middy from '@middy/core';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context, S3Event } from 'aws-lambda';
-import { decodeEventKey, parseUploadKey } from '../adapters/document-object-keys.js';
+import { handlerStack, type Observability } from '../handler-stack.js';
+import { decodeEventKey, parseUploadKey } from '../storage-layout/document-object-keys.js';
 import {
   type VerificationOutcome,
   type VerifyUploadDeps,
   verifyUploadedDocument,
 } from '../use-cases/verify-upload.js';
 
-export interface VerifyUploadHandlerDeps extends VerifyUploadDeps {
-  logger: Logger;
-  /** EMF metrics (Lambda); absent locally. */
-  metrics?: Metrics;
-  /** X-Ray (Lambda); absent locally. */
-  tracer?: Tracer;
-}
+export interface VerifyUploadHandlerDeps extends VerifyUploadDeps, Observability {}
 
 /** What one invocation did, per record (returned for tests and the local forwarder; Lambda ignores it). */
 export interface VerifyUploadReport {
@@ -38,11 +27,11 @@ export type VerifyUploadHandler = (event: S3Event, context: Context) => Promise<
 const RELEVANT_EVENT = /^(ObjectCreated|ObjectTagging):/;
 
 export function buildVerifyUploadHandler(deps: VerifyUploadHandlerDeps): VerifyUploadHandler {
-  const { logger, metrics, tracer } = deps;
-  const handler = middy<S3Event, VerifyUploadReport, Error, Context>();
-  if (tracer) handler.use(captureLambdaHandler(tracer, { captureResponse: false }));
-  if (metrics) handler.use(logMetrics(metrics));
-  return handler.use(injectLambdaContext(logger, { resetKeys: true })).handler(async (event) => {
+  const { logger, metrics } = deps;
+  return handlerStack<S3Event, VerifyUploadReport>(deps, {
+    // S3's request id of the first upload event (S3 sends one record per event).
+    correlationIdOf: (event) => event.Records?.[0]?.responseElements?.['x-amz-request-id'],
+  }).handler(async (event) => {
     const results: VerifyUploadReport['results'] = [];
     // Records one by one: S3 sends one per event; an error fails the invocation so Lambda
     // retries it (and, after the retries, sends it to the dead-letter queue).

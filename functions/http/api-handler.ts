@@ -5,26 +5,23 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
-import type { Logger } from '@aws-lambda-powertools/logger';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import type { Tracer } from '@aws-lambda-powertools/tracer';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
-import middy from '@middy/core';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import type { BusinessCalendar } from '../domain/business-calendar.js';
 import type { Clock } from '../domain/clock.js';
 import type { DocumentPolicy } from '../domain/document.js';
-import type { ClaimStore, DocumentObjects, DocumentStore } from '../domain/ports.js';
+import type { ClaimStore } from '../domain/ports/claim-store.js';
+import type { DocumentObjects, DocumentStore } from '../domain/ports/documents.js';
+import { handlerStack, type Observability } from '../handler-stack.js';
+import type { ApiEvent, ApiHandler, ApiResult } from './api-event.js';
 import type { ApiRouteDeps } from './api-route.js';
 import { createCursorCodec } from './cursor.js';
 import { makeIdempotentOperation } from './idempotency.js';
 import { notFound, problemResponse } from './problem.js';
-import { type ApiEvent, type ApiResult, routeKey } from './route-record.js';
+import { routeKey } from './route-record.js';
 import { API_ROUTES } from './routes.js';
 
-export interface ApiDeps {
+export interface ApiDeps extends Observability {
   store: ClaimStore;
   documents: DocumentStore;
   /** The PoE bytes (S3): presigned uploads and downloads. */
@@ -35,17 +32,10 @@ export interface ApiDeps {
   calendar: BusinessCalendar;
   /** HMAC key for list cursors (≥ 32 characters). */
   cursorSecret: string;
-  logger: Logger;
-  /** EMF metrics (Lambda); absent locally. */
-  metrics?: Metrics;
-  /** X-Ray (Lambda); absent locally. */
-  tracer?: Tracer;
   /** Where `Idempotency-Key` records live; without it the idempotent routes ignore the header. */
   idempotencyStore?: BasePersistenceLayer;
   newId?: () => string;
 }
-
-export type ApiHandler = (event: ApiEvent, context: Context) => Promise<ApiResult>;
 
 /** The operations' dependencies: the ports, plus what the HTTP layer derives from them once. */
 function routeDeps(deps: ApiDeps): ApiRouteDeps {
@@ -78,36 +68,25 @@ export function buildApiHandler(deps: ApiDeps): ApiHandler {
       return [routeKey(route), serve];
     }),
   );
-  const handler = middy<ApiEvent, ApiResult, Error, Context>();
-  if (deps.tracer) handler.use(captureLambdaHandler(deps.tracer, { captureResponse: false }));
-  if (deps.metrics) handler.use(logMetrics(deps.metrics));
-  return handler
-    .use(injectLambdaContext(deps.logger, { resetKeys: true }))
+  return handlerStack<ApiEvent, ApiResult>(deps, {
+    // Every log line of a request carries its API Gateway request id and, if any, the claim id.
+    correlationIdOf: (event) => event.requestContext?.requestId,
+    logKeysOf: (event) => (event.pathParameters?.id ? { claimId: event.pathParameters.id } : undefined),
+    errorResponse: (error, event) => {
+      const response = problemResponse(error);
+      if (response.statusCode && response.statusCode >= 500) {
+        deps.logger.error('Unhandled error', { error, routeKey: event.routeKey });
+      }
+      return response;
+    },
+  })
     .use({
-      // Every log line of a request carries its API Gateway request id and, if any, the claim id.
-      before: async (request) => {
-        deps.logger.setCorrelationId(request.event.requestContext?.requestId);
-        const claimId = request.event.pathParameters?.id;
-        if (claimId) deps.logger.appendKeys({ claimId });
-      },
       after: async (request) => {
         const status = request.response?.statusCode ?? 0;
         if (deps.metrics && request.event.requestContext?.http?.method !== 'GET' && status < 300) {
           deps.metrics.addDimensions({ operation: operationIdOf.get(request.event.routeKey) ?? 'unknown' });
           deps.metrics.addMetric('ClaimCommands', MetricUnit.Count, 1);
         }
-      },
-    })
-    .use({
-      onError: async (request) => {
-        const response = problemResponse(request.error);
-        if (response.statusCode && response.statusCode >= 500) {
-          deps.logger.error('Unhandled error', {
-            error: request.error as Error,
-            routeKey: request.event.routeKey,
-          });
-        }
-        request.response = response;
       },
     })
     .handler(async (event, context) => {

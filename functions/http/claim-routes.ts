@@ -9,12 +9,13 @@ import { assertActorMay } from '../domain/actors.js';
 import type { Claim } from '../domain/claim.js';
 import { type HistoryEvent, verifyHistoryChain } from '../domain/history.js';
 import type { ClaimAction } from '../domain/lifecycle.js';
-import type { HistoryPosition } from '../domain/ports.js';
+import type { HistoryPosition, KeyedRequest } from '../domain/ports/claim-store.js';
 import { createNewClaim, getVisibleClaim, listVisibleClaims } from '../use-cases/claims.js';
 import { addComment, readHistoryPage } from '../use-cases/conversation.js';
 import { disputeClaim } from '../use-cases/dispute.js';
 import { submitClaim } from '../use-cases/submit.js';
 import { transitionClaim } from '../use-cases/transitions.js';
+import type { ApiEvent, ApiResult } from './api-event.js';
 import type { ApiRoute, ApiRouteDeps } from './api-route.js';
 import { actorOf, type CallerActor } from './auth.js';
 import {
@@ -35,11 +36,10 @@ import {
   requestInfoSchema,
   resolveDisputeSchema,
 } from './claim.schema.js';
-import { claimIdFor, idempotencyScopeOf } from './idempotency.js';
+import { type IdempotencyScope, idempotencyScopeOf, idFromScope } from './idempotency.js';
 import { preconditionOf } from './preconditions.js';
 import { parseBody, parseQuery, pathParameter } from './request.js';
 import { etagOf, json } from './responses.js';
-import type { ApiEvent, ApiResult } from './route-record.js';
 
 /**
  * A page's items stop before their JSON passes this many bytes, whatever `limit` asks: Lambda
@@ -52,7 +52,7 @@ export const MAX_PAGE_BYTES = 4 * 1024 * 1024;
  * only learn that a conflict exists (other partners' claims are never revealed).
  */
 export function claimResource(claim: Claim, actor: CallerActor) {
-  const { createdBy: _createdBy, conflictingClaimIds, ...resource } = claim;
+  const { createdBy: _createdBy, timerVersions: _timerVersions, conflictingClaimIds, ...resource } = claim;
   const conflicts = conflictingClaimIds ?? [];
   return {
     ...resource,
@@ -178,9 +178,7 @@ export const CLAIM_ROUTES: readonly ApiRoute[] = [
       const draft = parseBody(event, claimDraftSchema);
       // With an Idempotency-Key the claim's id follows from the key, so a retry finds its claim
       // even when the first attempt's response (and Powertools' record of it) was lost.
-      const scope = idempotencyScopeOf(event);
-      const request = scope && { id: claimIdFor(scope), hash: scope.fingerprint };
-      const { claim } = await createNewClaim(deps, actor, draft, request);
+      const { claim } = await createNewClaim(deps, actor, draft, keyedRequest(event, 'claim'));
       return claimResponse(201, claim, actor, { location: `/v1/claims/${claim.id}` });
     },
   },
@@ -274,7 +272,11 @@ export const CLAIM_ROUTES: readonly ApiRoute[] = [
     handle: async (event, deps) => {
       const actor = actorOf(event);
       const { text } = parseBody(event, addCommentSchema);
-      const comment = await addComment(deps, actor, pathParameter(event, 'id'), text, preconditionOf(event));
+      // Keyed, the comment's id follows from the key too: a retry after a lost answer finds it.
+      const comment = await addComment(deps, actor, pathParameter(event, 'id'), text, {
+        precondition: preconditionOf(event),
+        request: keyedRequest(event, 'comment'),
+      });
       return json(201, commentItem(comment));
     },
   },
@@ -403,4 +405,10 @@ function commentItem(event: HistoryEvent) {
     at: event.at,
     claimStatus: event.toStatus,
   };
+}
+
+/** The id and body hash of a request sent with an `Idempotency-Key`, or `undefined` without one. */
+function keyedRequest(event: ApiEvent, made: Parameters<typeof idFromScope>[1]): KeyedRequest | undefined {
+  const scope: IdempotencyScope | undefined = idempotencyScopeOf(event);
+  return scope && { id: idFromScope(scope, made), hash: scope.fingerprint };
 }

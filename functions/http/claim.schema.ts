@@ -77,6 +77,11 @@ export const mpnIdSchema = z
   .trim()
   .regex(/^\d{6,10}$/, 'must be 6 to 10 digits');
 
+/** The partner organisation's display name (api.md v1.1), shown to the customer. */
+export const partnerNameSchema = text(200).describe(
+  "The partner organisation's display name, shown to the customer in the consent email and page",
+);
+
 export const productSchema = z.strictObject({ family: z.enum(PRODUCT_FAMILIES), workload: text(100) });
 export const productsSchema = z
   .array(productSchema)
@@ -94,7 +99,11 @@ export const claimDraftSchema = z
         // Only a valid address and domain are compared: a malformed one has its own error.
         when: (payload) => payload.issues.length === 0,
       }),
-    partner: z.strictObject({ mpnId: mpnIdSchema, contact: contactSchema }),
+    partner: z.strictObject({
+      mpnId: mpnIdSchema,
+      name: partnerNameSchema.optional(),
+      contact: contactSchema,
+    }),
     activity: z.enum(ACTIVITIES),
     products: productsSchema,
   })
@@ -130,7 +139,7 @@ export const claimResourceSchema = z.object({
   version: z.number().int(),
   name: z.string(),
   customer: z.object({ tenantId: z.string(), domain: z.string(), contact: contactSchema }),
-  partner: z.object({ mpnId: z.string(), contact: contactSchema }),
+  partner: z.object({ mpnId: z.string(), name: z.string().optional(), contact: contactSchema }),
   activity: z.enum(ACTIVITIES),
   products: z.array(productSchema),
   deadlines: deadlinesSchema,
@@ -206,6 +215,8 @@ export const claimPatchSchema = z
     partner: z
       .strictObject({
         mpnId: mpnIdSchema.optional(),
+        // Optional on the claim, so `null` removes it (JSON merge patch).
+        name: partnerNameSchema.nullable().optional(),
         contact: z.strictObject({ name: text(200).optional(), email: email.optional() }).optional(),
       })
       .optional(),

@@ -4,7 +4,8 @@
  * a Referer (see `CONSENT_PAGE_HEADERS`).
  */
 import type { Claim } from '../domain/claim.js';
-import { escapeHtml, formatInstant } from '../emails/templates.js';
+import { formatDeadline } from '../emails/local-time.js';
+import { escapeHtml } from '../emails/templates.js';
 
 /** CSP without any script; the one stylesheet is inline, so only inline styles are allowed. */
 export const CONSENT_PAGE_HEADERS: Record<string, string> = {
@@ -54,18 +55,34 @@ function summary(claim: Claim): string {
   return `<dl>
 <dt>Claim</dt><dd>${e(claim.name)}</dd>
 <dt>Your organisation</dt><dd>${e(claim.customer.domain)}</dd>
-<dt>Partner id</dt><dd>${e(claim.partner.mpnId)}</dd>
+${
+  claim.partner.name
+    ? `<dt>Partner</dt><dd>${e(claim.partner.name)}</dd>
+`
+    : ''
+}<dt>Partner id</dt><dd>${e(claim.partner.mpnId)}</dd>
 <dt>Products</dt><dd>${products}</dd>
 </dl>`;
 }
 
-export function consentOpenPage(claim: Claim, endsAt: string): string {
+/** Who says it helped: the partner organisation by name when the claim gives one. */
+function partnerSays(claim: Claim): string {
+  return claim.partner.name
+    ? `<strong>${escapeHtml(claim.partner.name)}</strong>, a Microsoft partner, says it`
+    : 'A Microsoft partner says it';
+}
+
+/**
+ * The open consent page: the claim, and until when (in the deployment's `timeZone`, with the
+ * UTC instant) the customer may deny it.
+ */
+export function consentOpenPage(claim: Claim, endsAt: string, timeZone: string): string {
   return page(
     'A partner claims to have helped your organisation',
-    `<p>A Microsoft partner says it helped <strong>${escapeHtml(claim.customer.domain)}</strong> adopt the products below.
+    `<p>${partnerSays(claim)} helped <strong>${escapeHtml(claim.customer.domain)}</strong> adopt the products below.
 If that is right, you need to do nothing.</p>
 ${summary(claim)}
-<p>If you do not recognise this partner's work, deny the association before <strong>${escapeHtml(formatInstant(endsAt))}</strong>.</p>
+<p>If you do not recognise this partner's work, deny the association before <strong>${escapeHtml(formatDeadline(endsAt, timeZone))}</strong>.</p>
 <form method="post">
 <input type="hidden" name="decision" value="deny">
 <button type="submit">Deny this association</button>

@@ -59,7 +59,7 @@ export const CONSENT_ROUTES: readonly ConsentRoute[] = [
     handle: async (event, deps) => {
       const state = await viewConsent(deps, event.pathParameters?.token ?? '');
       return state.kind === 'open'
-        ? html(200, consentOpenPage(state.claim, state.endsAt))
+        ? html(200, consentOpenPage(state.claim, state.endsAt, deps.calendar.config.timeZone))
         : closedOrUnknownPage(state);
     },
   },

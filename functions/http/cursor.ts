@@ -4,7 +4,7 @@
  * forged, or replayed against another query or partner is refused with 400.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { HistoryPosition, ListPosition } from '../domain/ports.js';
+import type { HistoryPosition, ListPosition } from '../domain/ports/claim-store.js';
 import { validationProblem } from './problem.js';
 
 /** The positions cursors carry: a list page's (per index partition) or a history page's. */

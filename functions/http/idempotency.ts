@@ -6,7 +6,7 @@
  * Powertools serves the common retry. It cannot serve a retry whose first attempt died after
  * committing and before its record was completed (the in-progress record then expires and the
  * retry runs again), nor one after the record's retention: creates therefore also derive the
- * new claim's id from the key (`claimIdFor`), so such a retry meets the claim it made before.
+ * new claim's id from the key (`idFromScope`), so such a retry meets the claim it made before.
  */
 import { createHash } from 'node:crypto';
 import {
@@ -19,8 +19,8 @@ import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/pe
 import type { Context } from 'aws-lambda';
 import { IdempotencyKeyReusedError } from '../domain/errors.js';
 import { canonicalJson } from '../domain/history.js';
+import type { ApiEvent, ApiResult } from './api-event.js';
 import { HttpProblemError, validationProblem } from './problem.js';
-import type { ApiEvent, ApiResult } from './route-record.js';
 
 /** How long a key is remembered: long enough for any client retry policy. */
 const KEY_RETENTION_SECONDS = 24 * 3600;
@@ -71,11 +71,12 @@ function bodyFingerprint(event: ApiEvent): string {
 }
 
 /**
- * The id of the claim a create with this scope makes: a UUID (version 8, RFC 9562) from the
- * SHA-256 of the scope, so a retry of the create, however late, names the same claim.
+ * The id of what a keyed request makes (a create's claim, a comment's history event): a UUID
+ * (version 8, RFC 9562) from the SHA-256 of the scope, so a retry of the request, however late
+ * and whatever happened to its first response, names the same thing.
  */
-export function claimIdFor(scope: IdempotencyScope): string {
-  const bytes = createHash('sha256').update('cpor-claims/claim-id\n').update(scope.scope).digest();
+export function idFromScope(scope: IdempotencyScope, made: 'claim' | 'comment'): string {
+  const bytes = createHash('sha256').update(`cpor-claims/${made}-id\n`).update(scope.scope).digest();
   bytes[6] = ((bytes[6] ?? 0) & 0x0f) | 0x80;
   bytes[8] = ((bytes[8] ?? 0) & 0x3f) | 0x80;
   const hex = bytes.subarray(0, 16).toString('hex');

@@ -4,8 +4,8 @@
  * route is written once, as one record of this shape, in the route file of its capability;
  * `routes.ts` lists them.
  */
-import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { z } from 'zod';
+import type { ApiEvent, ApiResult } from './api-event.js';
 
 /** `jwt`: the API Gateway JWT authorizer (locally: jose) guards the route. `none`: public. */
 export type RouteAuth = 'jwt' | 'none';
@@ -32,9 +32,6 @@ export interface RouteDefinition {
 export function routeKey(route: Pick<RouteDefinition, 'method' | 'path'>): string {
   return `${route.method} ${route.path}`;
 }
-
-export type ApiEvent = APIGatewayProxyEventV2WithJWTAuthorizer;
-export type ApiResult = APIGatewayProxyStructuredResultV2;
 
 /** The response headers a success may carry, documented from the components of the same name. */
 export type ResponseHeader = 'ETag' | 'Location';

@@ -12,8 +12,9 @@ import {
   type ClaimPage,
   type ClaimRecord,
   type ClaimStore,
+  type KeyedRequest,
   transitionWrite,
-} from '../domain/ports.js';
+} from '../domain/ports/claim-store.js';
 
 export interface ClaimsDeps {
   store: ClaimStore;
@@ -25,16 +26,6 @@ export interface ClaimsDeps {
 type PartnerActor = Extract<Actor, { kind: 'partner' }>;
 
 /**
- * A create sent with an `Idempotency-Key`: the claim's id, derived from the key and its
- * scope, and the hash of the request. A retry of it, however late and whatever happened to
- * the first response, lands on the same id.
- */
-export interface CreateRequest {
-  id: string;
-  hash: string;
-}
-
-/**
  * Creates a claim. With a `request`, a claim already created under its id is the answer of an
  * earlier attempt (its response was lost, e.g. the process died after the commit): it is
  * returned as is when the request is the same, and refused when it is another one.
@@ -43,7 +34,7 @@ export async function createNewClaim(
   deps: ClaimsDeps,
   actor: PartnerActor,
   draft: ClaimDraft,
-  request?: CreateRequest,
+  request?: KeyedRequest,
 ): Promise<ClaimRecord> {
   const now = deps.clock.now();
   const id = request?.id ?? deps.newId();

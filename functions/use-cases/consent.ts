@@ -7,16 +7,9 @@ import type { BusinessCalendar } from '../domain/business-calendar.js';
 import type { Actor, Claim } from '../domain/claim.js';
 import type { Clock } from '../domain/clock.js';
 import { applyAction } from '../domain/lifecycle.js';
-import {
-  type ClaimRecord,
-  type ClaimStore,
-  retryOnVersionConflict,
-  transitionWrite,
-} from '../domain/ports.js';
-
-export interface ConsentTokenLookup {
-  lookup(token: string): Promise<{ claimId: string; endsAt: string } | undefined>;
-}
+import { type ClaimRecord, type ClaimStore, transitionWrite } from '../domain/ports/claim-store.js';
+import type { ConsentTokenLookup } from '../domain/ports/consent-tokens.js';
+import { retryOnVersionConflict } from '../domain/version-conflict.js';
 
 export interface ConsentDeps {
   tokens: ConsentTokenLookup;

@@ -1,6 +1,6 @@
 /** Disputing a rejection: the justification and/or PoE documents the partner points to. */
 import type { Actor } from '../domain/claim.js';
-import type { DocumentStore } from '../domain/ports.js';
+import type { DocumentStore } from '../domain/ports/documents.js';
 import type { ClaimsDeps } from './claims.js';
 import { assertAvailableDocuments } from './documents.js';
 import { type Precondition, transitionClaim } from './transitions.js';

@@ -18,14 +18,14 @@ import {
 } from '../domain/document.js';
 import { DocumentLimitError, InvalidClaimInputError } from '../domain/errors.js';
 import { assertCanAddDocument } from '../domain/lifecycle.js';
-import {
-  type ClaimStore,
-  type DocumentObjects,
-  type DocumentStore,
-  type PresignedDownload,
-  type PresignedUpload,
-  retryOnVersionConflict,
-} from '../domain/ports.js';
+import type { ClaimStore } from '../domain/ports/claim-store.js';
+import type {
+  DocumentObjects,
+  DocumentStore,
+  PresignedDownload,
+  PresignedUpload,
+} from '../domain/ports/documents.js';
+import { retryOnVersionConflict } from '../domain/version-conflict.js';
 import { getVisibleClaim } from './claims.js';
 
 export interface DocumentsDeps {

@@ -1,68 +1,18 @@
 /**
- * The outbox relay: turns one committed outbox event into its side effects — arm timers,
- * send emails, publish domain events. The stream delivers at least once, so every effect is
- * idempotent: timers by execution name, emails by a leased ledger marker per event and
- * template (at least once: a crash mid-send may repeat an email, never lose it), domain
- * events by their id (consumers dedupe on it).
+ * The outbox relay: turns one committed outbox event into its side effects — arm and stop
+ * timers, send emails, publish domain events. The stream delivers at least once, so every
+ * effect is idempotent: timers by execution name (stopping a gone execution is a no-op),
+ * emails by a leased ledger marker per event and template (at least once: a crash mid-send
+ * may repeat an email, never lose it), domain events by their id (consumers dedupe on it).
  */
-import type { Claim } from '../domain/claim.js';
 import { type Clock, systemClock } from '../domain/clock.js';
 import type { DomainEventType, Effect, EmailTemplate } from '../domain/lifecycle.js';
-import { type EmailContext, type RenderedEmail, renderEmail } from '../emails/templates.js';
-import { type TimerExecutionInput, timerExecutionInput } from './expire-deadline.js';
-
-/** An outbox item as written by the claim store in the transition's transaction. */
-export interface OutboxEvent {
-  eventId: string;
-  claimId: string;
-  version: number;
-  at: string;
-  effects: Effect[];
-  /** The claim as the transition left it: what the effects speak about. */
-  claim: Claim;
-}
-
-export interface TimerScheduler {
-  /** Starts the one-shot timer; starting the same timer twice must be harmless. */
-  start(input: TimerExecutionInput): Promise<void>;
-}
-
-export interface Mailer {
-  /** Hands the email to the provider; resolves with the provider's message id once accepted. */
-  send(email: RenderedEmail): Promise<{ messageId: string }>;
-}
-
-/** What a relay asks of the ledger before sending: the right to send until `until`. */
-export interface LeaseRequest {
-  now: Date;
-  until: Date;
-}
-
-export type EmailLease =
-  /** This relay may send; `leaseId` lets it give the lease back if the provider refuses. */
-  | { outcome: 'acquired'; leaseId: string }
-  /** The email went out already (a redelivered event). */
-  | { outcome: 'sent' }
-  /** Another relay holds a live lease and may be sending right now. */
-  | { outcome: 'leased'; until: string };
-
-export interface SentEmail {
-  messageId: string;
-  at: Date;
-}
-
-/**
- * Remembers which emails went out, so a redelivered event does not send one again, and which
- * are being sent, so a crash mid-send is noticed (the lease runs out) and the email sent again.
- */
-export interface EmailLedger {
-  /** Takes the lease for this email: granted for a new email or one whose lease ran out. */
-  acquire(claimId: string, key: string, request: LeaseRequest): Promise<EmailLease>;
-  /** Records the provider's acceptance: every later delivery of the event skips the email. */
-  markSent(claimId: string, key: string, sent: SentEmail): Promise<void>;
-  /** Gives the lease back after the provider refused the email, so the retry sends at once. */
-  release(claimId: string, key: string, leaseId: string): Promise<void>;
-}
+import type { ConsentLinks } from '../domain/ports/consent-tokens.js';
+import type { DocumentRetention } from '../domain/ports/documents.js';
+import type { EmailLedger, Mailer } from '../domain/ports/email.js';
+import type { DomainEvent, EventPublisher, OutboxEvent, TimerScheduler } from '../domain/ports/outbox.js';
+import { timerExecutionInput } from '../domain/timers.js';
+import { type EmailSettings, renderEmail } from '../emails/templates.js';
 
 /**
  * How long a relay may take to send one email before another may take over: longer than the
@@ -78,42 +28,15 @@ export class EmailLeaseHeldError extends Error {
   }
 }
 
-export interface DomainEvent {
-  id: string;
-  detailType: DomainEventType;
-  claimId: string;
-  version: number;
-  at: string;
-  claim: Pick<
-    Claim,
-    | 'id'
-    | 'partnerId'
-    | 'status'
-    | 'customer'
-    | 'products'
-    | 'rejection'
-    | 'consent'
-    | 'incentiveAssessment'
-    | 'dispute'
-  >;
-}
-
-export interface EventPublisher {
-  publish(events: DomainEvent[]): Promise<void>;
-}
-
-export interface ConsentLinks {
-  /** The customer's opt-out link for this approval (same link for a redelivered event). */
-  linkFor(event: OutboxEvent): Promise<string>;
-}
-
 export interface RelayDeps {
   timers: TimerScheduler;
+  documents: DocumentRetention;
   mailer: Mailer;
   ledger: EmailLedger;
   publisher: EventPublisher;
   consentLinks: ConsentLinks;
-  emailContext?: Omit<EmailContext, 'optOutUrl'>;
+  /** The partner portal and the time zone of every email. */
+  emailSettings: EmailSettings;
   /** The leases' time. @default the system clock */
   clock?: Clock;
   /** Counts what the relay did (metrics); optional. */
@@ -145,6 +68,20 @@ export async function relayOutboxEvent(deps: RelayDeps, event: OutboxEvent): Pro
           deps.onEffect?.('armTimer', effect.deadline);
         });
         break;
+      case 'stopTimer':
+        await attempt(async () => {
+          // The name holds the version that armed the deadline: never the timer of a live one.
+          const { deadline, dueAt, version } = effect;
+          await deps.timers.stop({ claimId: event.claimId, deadline, dueAt, version });
+          deps.onEffect?.('stopTimer', deadline);
+        });
+        break;
+      case 'retainDocuments':
+        await attempt(async () => {
+          await deps.documents.markFinal(event.claimId);
+          deps.onEffect?.('retainDocuments', event.claim.status);
+        });
+        break;
       case 'sendEmail':
         await attempt(() => sendAtLeastOnce(deps, event, effect.template));
         break;
@@ -172,7 +109,10 @@ export async function relayOutboxEvent(deps: RelayDeps, event: OutboxEvent): Pro
 async function sendAtLeastOnce(deps: RelayDeps, event: OutboxEvent, template: EmailTemplate): Promise<void> {
   const key = `${event.eventId}#${template}`;
   const optOutUrl = template === 'consentRequest' ? await deps.consentLinks.linkFor(event) : undefined;
-  const email = renderEmail(template, event.claim, { ...deps.emailContext, ...(optOutUrl && { optOutUrl }) });
+  const email = renderEmail(template, event.claim, {
+    ...deps.emailSettings,
+    ...(optOutUrl && { optOutUrl }),
+  });
   const clock = deps.clock ?? systemClock;
   const now = clock.now();
   const lease = await deps.ledger.acquire(event.claimId, key, {

@@ -1,7 +1,7 @@
 /** Submitting (or resubmitting) a claim: needs an available PoE document; detects competing claims. */
 import type { Actor } from '../domain/claim.js';
 import { findConflictingClaims } from '../domain/conflicts.js';
-import type { ClaimRecord } from '../domain/ports.js';
+import type { ClaimRecord } from '../domain/ports/claim-store.js';
 import type { ClaimsDeps } from './claims.js';
 import { type Precondition, transitionClaim } from './transitions.js';
 

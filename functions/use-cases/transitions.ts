@@ -5,12 +5,8 @@
 import type { Actor } from '../domain/claim.js';
 import { PreconditionFailedError, VersionConflictError } from '../domain/errors.js';
 import { applyAction, type ClaimAction } from '../domain/lifecycle.js';
-import {
-  type ClaimRecord,
-  type RetryPolicy,
-  retryOnVersionConflict,
-  transitionWrite,
-} from '../domain/ports.js';
+import { type ClaimRecord, transitionWrite } from '../domain/ports/claim-store.js';
+import { type RetryPolicy, retryOnVersionConflict } from '../domain/version-conflict.js';
 import { type ClaimsDeps, getVisibleClaim } from './claims.js';
 
 /**

@@ -19,7 +19,7 @@ import type {
   ContentTypeDetector,
   DocumentObjects,
   DocumentStore,
-} from '../domain/ports.js';
+} from '../domain/ports/documents.js';
 
 export interface VerifyUploadDeps {
   documents: DocumentStore;

@@ -2,14 +2,16 @@
  * The claim timer: the Standard state machine of `statemachines/claim-timer.asl.json` (wait
  * until `waitUntil`, the deadline rounded up to the whole second, then invoke the
  * expire-deadline Lambda, retrying its `DeadlineNotYetDue`), deployed from that very file, the
- * one `npm start` runs locally. The outbox relay starts one execution per armed deadline.
+ * one `npm start` runs locally. The outbox relay starts one execution per armed deadline and
+ * stops it when a transition supersedes the deadline (`grantStopTimers`).
  */
 import { join } from 'node:path';
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
-import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { Grant, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
+import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference.js';
 import { Construct } from 'constructs';
 import { ServiceAlarms } from './service-alarms.js';
 import { PROJECT_ROOT, ServiceFunction } from './service-function.js';
@@ -72,8 +74,9 @@ export class ClaimTimer extends Construct {
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       environment: props.calendarEnvironment,
     });
-    // The claim item (Get) and the transition's transaction (claim, history, outbox); no index.
-    this.expireDeadline.useTable(props.table, 'readWrite', 'TABLE_NAME', []);
+    // The claim item (Get) and the transition's transaction (claim, history, outbox: Puts);
+    // no index.
+    this.expireDeadline.useTable(props.table, ['dynamodb:GetItem', 'dynamodb:PutItem'], 'TABLE_NAME', []);
     Validations.of(this.expireDeadline).acknowledge({
       id: 'Serverless-LambdaDLQ',
       reason:
@@ -111,5 +114,27 @@ export class ClaimTimer extends Construct {
     });
 
     ServiceAlarms.of(this)?.watchStateMachine(this.stateMachine, 'claim-timer');
+  }
+
+  /**
+   * Lets `grantee` stop this machine's timer executions (`states:StopExecution` on
+   * `execution:<machine>:*`, nothing else): what the outbox relay does when a transition
+   * supersedes a deadline, so open executions never exceed live deadlines.
+   */
+  grantStopTimers(grantee: ServiceFunction): Grant {
+    const stack = Stack.of(this);
+    const executions = stack.formatArn({
+      service: 'states',
+      resource: 'execution',
+      resourceName: `${this.stateMachine.stateMachineName}:*`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    Validations.of(grantee).acknowledge({
+      // cdk-nag names a wildcard finding by its flattened resource.
+      id: `AwsSolutions-IAM5[Resource::${flattenCfnReference(stack.resolve(executions))}]`,
+      reason:
+        "Execution names are chosen at run time (claim id, deadline kind, arming version), so StopExecution is granted on this state machine's executions: no other machine's, no other action.",
+    });
+    return Grant.addToPrincipal({ grantee, actions: ['states:StopExecution'], resourceArns: [executions] });
   }
 }

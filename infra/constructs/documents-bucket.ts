@@ -3,7 +3,7 @@
  * objects, TLS only), encrypted, versioned, retained, CORS only for the portals' browser
  * uploads, server access logs, lifecycle rules for abandoned uploads and old versions, and
  * optionally GuardDuty Malware Protection for S3 on the upload prefix. The key layout is
- * `functions/adapters/document-object-keys.ts`.
+ * `functions/storage-layout/document-object-keys.ts`.
  */
 import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { CfnMalwareProtectionPlan } from 'aws-cdk-lib/aws-guardduty';
@@ -15,14 +15,16 @@ import {
   type CfnBucket,
   HttpMethods,
   ObjectOwnership,
+  StorageClass,
 } from 'aws-cdk-lib/aws-s3';
 import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference.js';
 import { Construct } from 'constructs';
 import {
   ABANDONED_UPLOAD_DAYS,
   DOCUMENT_PREFIX,
+  FINAL_CLAIM_TAG,
   UPLOAD_PREFIX,
-} from '../../functions/adapters/document-object-keys.js';
+} from '../../functions/storage-layout/document-object-keys.js';
 
 export interface DocumentsBucketProps {
   /** Browser origins of the portals: the only ones CORS lets POST uploads (and read downloads). */
@@ -45,12 +47,34 @@ export interface DocumentsBucketProps {
   readonly noncurrentVersionDays?: number;
 
   /**
+   * What happens to a final claim's documents (tagged `FINAL_CLAIM_TAG` by the outbox relay when
+   * the claim becomes final), counted from their upload as S3 lifecycle rules count.
+   *
+   * @default DEFAULT_FINAL_CLAIM_RETENTION
+   */
+  readonly finalClaimRetention?: FinalClaimRetention;
+
+  /**
    * Days the server access logs are kept.
    *
    * @default 365
    */
   readonly accessLogDays?: number;
 }
+
+/** The final-claim retention of PoE objects (see `DocumentsBucketProps.finalClaimRetention`). */
+export interface FinalClaimRetention {
+  /** Days after upload a final claim's document moves to Glacier Instant Retrieval (still downloadable at once). */
+  readonly archiveAfterDays: number;
+  /** Days after upload a final claim's document is deleted (its noncurrent version goes after `noncurrentVersionDays`). */
+  readonly expireAfterDays: number;
+}
+
+/** Glacier Instant Retrieval after 90 days, deleted after 2,557 days (7 years). */
+export const DEFAULT_FINAL_CLAIM_RETENTION: FinalClaimRetention = {
+  archiveAfterDays: 90,
+  expireAfterDays: 2557,
+};
 
 /** Where the PoE bucket's access logs go in the log bucket. */
 const ACCESS_LOG_PREFIX = 'documents/';
@@ -84,6 +108,7 @@ export class DocumentsBucket extends Construct {
         'This is the access-log bucket of the PoE bucket; logging its own access would need a further bucket without adding evidence (CloudTrail records its management events).',
     });
 
+    const retention = props.finalClaimRetention ?? DEFAULT_FINAL_CLAIM_RETENTION;
     this.bucket = new Bucket(this, 'Bucket', {
       blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
       objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
@@ -117,6 +142,20 @@ export class DocumentsBucket extends Construct {
           id: 'noncurrent-documents',
           prefix: DOCUMENT_PREFIX,
           noncurrentVersionExpiration: Duration.days(props.noncurrentVersionDays ?? 90),
+        },
+        {
+          // Documents of final claims: evidence only, rarely read, then gone (issue 16).
+          // Glacier Instant Retrieval keeps presigned downloads working without a restore.
+          id: 'final-claims',
+          prefix: DOCUMENT_PREFIX,
+          tagFilters: { [FINAL_CLAIM_TAG.key]: FINAL_CLAIM_TAG.value },
+          transitions: [
+            {
+              storageClass: StorageClass.GLACIER_INSTANT_RETRIEVAL,
+              transitionAfter: Duration.days(retention.archiveAfterDays),
+            },
+          ],
+          expiration: Duration.days(retention.expireAfterDays),
         },
         { id: 'expired-delete-markers', expiredObjectDeleteMarker: true },
       ],

@@ -1,26 +1,29 @@
 /**
  * The outbox relay: the `outbox-relay` Lambda on the claims table's stream, invoked only for
- * newly inserted outbox items, turning each into its side effects (start a claim timer, send
- * an email, publish a domain event). Records that fail every retry land, as batch metadata,
+ * newly inserted outbox items, turning each into its side effects (start or stop a claim
+ * timer, send an email, publish a domain event, tag a final claim's documents for retention). Records that fail every retry land, as batch metadata,
  * in a dead-letter queue that alarms.
  */
 import { Duration, Validations } from 'aws-cdk-lib';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
-import { FilterCriteria, FilterRule, StartingPosition } from 'aws-cdk-lib/aws-lambda';
-import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { Grant } from 'aws-cdk-lib/aws-iam';
+import { FilterCriteria, FilterRule, type IEventSourceDlq, StartingPosition } from 'aws-cdk-lib/aws-lambda';
+import { DynamoEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IConfigurationSet, IEmailIdentity } from 'aws-cdk-lib/aws-ses';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { DOCUMENT_PREFIX } from '../../functions/storage-layout/document-object-keys.js';
 import { ServiceAlarms } from './service-alarms.js';
 import { ServiceFunction } from './service-function.js';
 
 /**
  * The stream records the relay is invoked for: inserts of outbox items (`type = outbox`), the
- * same test as `outboxEventOf` in `functions/adapters/dynamodb-stream-relay.ts`. Claim and
+ * same test as `outboxEventOf` in `functions/events/outbox-relay-handler.ts`. Claim and
  * history writes, modifications and TTL deletions never cost an invocation.
  */
 export const OUTBOX_RECORD_FILTER = {
@@ -33,6 +36,8 @@ export interface OutboxRelayProps {
   readonly table: ITableV2;
   /** The claim timer the relay starts executions of. */
   readonly timerStateMachine: IStateMachine;
+  /** The PoE bucket: a final claim's documents are tagged there for their retention. */
+  readonly documentsBucket: IBucket;
   /** Where domain events are published. */
   readonly eventBus: IEventBus;
   /** The verified identity of `senderAddress`. */
@@ -49,6 +54,14 @@ export interface OutboxRelayProps {
   readonly consentSecret: ISecret;
   /** Base of the consent links in emails, e.g. `https://claims.example.com`. */
   readonly publicBaseUrl: string;
+  /**
+   * The partner portal partner emails link to (base URL or `{claimId}` template).
+   *
+   * @default - the service's console, `<publicBaseUrl>/console`
+   */
+  readonly portalUrl?: string;
+  /** The IANA zone emails show deadlines in: the business calendar's. */
+  readonly timeZone: string;
   readonly logRetention: RetentionDays;
 
   /**
@@ -120,13 +133,25 @@ export class OutboxRelay extends Construct {
       // A batch of 10 records, each a few AWS calls with the SDK's retries.
       timeout: Duration.seconds(60),
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
-      environment: { PUBLIC_BASE_URL: props.publicBaseUrl },
+      environment: {
+        PUBLIC_BASE_URL: props.publicBaseUrl,
+        ...(props.portalUrl !== undefined && { PORTAL_URL: props.portalUrl }),
+        BUSINESS_CALENDAR_TIME_ZONE: props.timeZone,
+      },
     });
     const fn = this.function;
     // Email-ledger items (conditional Put, Delete on a failed send) and consent-token items
     // (Put); the relay reads nothing from the table but its stream.
     fn.useTable(props.table, ['dynamodb:PutItem', 'dynamodb:DeleteItem'], 'TABLE_NAME', []);
     fn.useStateMachine(props.timerStateMachine);
+    // A final claim's documents: list its prefix, tag each object (the final-claims rule).
+    fn.useBucket(props.documentsBucket, [{ prefix: DOCUMENT_PREFIX, actions: ['s3:PutObjectTagging'] }]);
+    Grant.addToPrincipal({
+      grantee: fn,
+      actions: ['s3:ListBucket'],
+      resourceArns: [props.documentsBucket.bucketArn],
+      conditions: { StringLike: { 's3:prefix': `${DOCUMENT_PREFIX}*` } },
+    });
     fn.useEventBus(props.eventBus);
     fn.useEmailIdentity({
       identity: props.emailIdentity,
@@ -153,10 +178,28 @@ export class OutboxRelay extends Construct {
       bisectBatchOnError: true,
       retryAttempts: props.retryAttempts ?? -1,
       maxRecordAge: props.maxRecordAge ?? Duration.hours(1),
-      onFailure: new SqsDlq(this.deadLetterQueue),
+      onFailure: sendOnlyDestination(this.deadLetterQueue),
       filters: [FilterCriteria.filter(OUTBOX_RECORD_FILTER)],
     });
     fn.function.addEventSource(this.eventSource);
     ServiceAlarms.of(this)?.watchStreamConsumer(fn, 'outbox-relay');
   }
+}
+
+/**
+ * The stream mapping's on-failure destination: Lambda sends the failed batch's record with the
+ * function's role, which needs `sqs:SendMessage` on the queue and nothing else (CDK's `SqsDlq`
+ * also grants `GetQueueAttributes` and `GetQueueUrl`, which nothing calls).
+ */
+function sendOnlyDestination(queue: Queue): IEventSourceDlq {
+  return {
+    bind(_target, targetHandler) {
+      Grant.addToPrincipal({
+        grantee: targetHandler,
+        actions: ['sqs:SendMessage'],
+        resourceArns: [queue.queueArn],
+      });
+      return { destination: queue.queueArn };
+    },
+  };
 }

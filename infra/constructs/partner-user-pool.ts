@@ -99,7 +99,10 @@ export class PartnerUserPool extends Construct {
     const standard = { email: true, emailVerified: true, fullname: true };
     this.portalClient = this.userPool.addClient('PortalClient', {
       generateSecret: false,
-      authFlows: { userSrp: true },
+      // SRP for the portals; admin password sign-in only for the post-deploy smoke test
+      // (`npm run smoke`): it needs IAM credentials (cognito-idp:AdminInitiateAuth), so the
+      // public client gains nothing a browser could use.
+      authFlows: { userSrp: true, adminUserPassword: true },
       preventUserExistenceErrors: true,
       oAuth: {
         flows: { authorizationCodeGrant: true },

@@ -1,6 +1,6 @@
 /**
- * The service's alarms, their notification topic and its one CloudWatch dashboard, with the
- * thresholds fixed once. Each resource kind is watched through one method (`watchFunction`,
+ * The service's alarms and their notification topic, with the thresholds fixed once; what is
+ * watched is also graphed on the service's dashboard (`service-dashboard.ts`). Each resource kind is watched through one method (`watchFunction`,
  * `watchHttpApi`, `watchQueue`, `watchStateMachine`, `watchEmail`, `watchStreamConsumer`), so a
  * function, queue or machine added later gets the same alarms and dashboard lines by one call; a
  * `ServiceFunction` created in a stack that already has `ServiceAlarms` is watched without any
@@ -14,15 +14,9 @@ import type { IHttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import {
   Alarm,
   ComparisonOperator,
-  Dashboard,
-  GraphWidget,
+  type Dashboard,
   type IMetric,
-  type IWidget,
   MathExpression,
-  Metric,
-  Row,
-  SearchExpression,
-  TextWidget,
   TreatMissingData,
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -34,14 +28,13 @@ import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct, type IConstruct } from 'constructs';
-
-/** The namespace the functions' Powertools Metrics write to (`functions/observability.ts`). */
-export const DEFAULT_METRICS_NAMESPACE = 'CporClaims';
-
-/** The dimension a configuration set's CloudWatch event destination must publish SES events with. */
-export const SES_CONFIGURATION_SET_DIMENSION = 'ses:configuration-set';
-
-const FIVE_MINUTES = Duration.minutes(5);
+import { addServiceDashboard, type Watched } from './service-dashboard.js';
+import {
+  DEFAULT_METRICS_NAMESPACE,
+  FIVE_MINUTES,
+  SES_CONFIGURATION_SET_DIMENSION,
+  sesMetric,
+} from './service-metrics.js';
 
 /** A watched Lambda: what `ServiceAlarms.watchFunction` accepts (a `ServiceFunction` fits). */
 export interface WatchableFunction extends IConstruct {
@@ -94,11 +87,6 @@ export interface WatchQueueOptions {
   readonly action?: string;
 }
 
-interface Watched<T> {
-  readonly label: string;
-  readonly resource: T;
-}
-
 /** Where a `ServiceFunction` finds the alarms of its stack. */
 const alarmsByStack = new WeakMap<Stack, ServiceAlarms>();
 
@@ -112,7 +100,6 @@ export class ServiceAlarms extends Construct {
   readonly alarms: Alarm[] = [];
 
   private readonly namePrefix: string;
-  private readonly metricsNamespace: string;
   private readonly apiServerErrorThreshold: number;
   private readonly action: SnsAction;
   private readonly apis: Watched<IHttpApi>[] = [];
@@ -137,7 +124,6 @@ export class ServiceAlarms extends Construct {
     }
     alarmsByStack.set(stack, this);
     this.namePrefix = props.namePrefix;
-    this.metricsNamespace = props.metricsNamespace ?? DEFAULT_METRICS_NAMESPACE;
     this.apiServerErrorThreshold = props.apiServerErrorThreshold ?? 1;
 
     this.topicKey = new Key(this, 'TopicKey', {
@@ -194,24 +180,19 @@ export class ServiceAlarms extends Construct {
     }
     this.action = new SnsAction(this.topic);
 
-    this.dashboard = new Dashboard(this, 'Dashboard', {
-      dashboardName: props.namePrefix,
-      defaultInterval: Duration.hours(12),
-    });
-    // Rows are laid out at synth time from whatever has been watched by then; an empty
-    // section takes no space (CloudWatch rejects a graph without metrics).
-    this.dashboard.addWidgets(
-      new TextWidget({
-        markdown: `# ${props.namePrefix}\nEvery alarm notifies the SNS topic "${props.namePrefix} alarms" (stack output AlarmTopicArn); its description is its runbook (README, "For platform engineers").`,
-        width: 24,
-        height: 2,
+    this.dashboard = addServiceDashboard(this, {
+      namePrefix: props.namePrefix,
+      metricsNamespace: props.metricsNamespace ?? DEFAULT_METRICS_NAMESPACE,
+      watched: () => ({
+        apis: this.apis,
+        functions: this.functions,
+        queues: this.queues,
+        machines: this.machines,
+        streamConsumers: this.streamConsumers,
+        email: this.emailWatched,
+        configurationSets: this.configurationSets,
       }),
-    );
-    this.dashboard.addWidgets(new DeferredRow(() => this.apiWidgets()));
-    this.dashboard.addWidgets(new DeferredRow(() => this.functionWidgets()));
-    this.dashboard.addWidgets(new DeferredRow(() => this.customMetricWidgets()));
-    this.dashboard.addWidgets(new DeferredRow(() => this.asyncWidgets()));
-    this.dashboard.addWidgets(new DeferredRow(() => this.emailWidgets()));
+    });
 
     this.node.addValidation({ validate: () => this.unwatchedFunctions() });
   }
@@ -423,204 +404,6 @@ export class ServiceAlarms extends Construct {
           `${c.node.path} has no alarms: create ServiceAlarms before it, or call alarms.watchFunction() for it.`,
       );
   }
-
-  private apiWidgets(): IWidget[] {
-    if (this.apis.length === 0) return [];
-    const each = <T>(f: (api: IHttpApi, label: string) => T) => this.apis.map((a) => f(a.resource, a.label));
-    return [
-      graph(
-        'API requests',
-        each((api, label) => api.metricCount({ label, statistic: 'Sum' })),
-      ),
-      graph(
-        'API 4xx and 5xx',
-        each((api, label) => [
-          api.metricClientError({ label: `${label} 4xx`, statistic: 'Sum' }),
-          api.metricServerError({ label: `${label} 5xx`, statistic: 'Sum' }),
-        ]).flat(),
-      ),
-      graph(
-        'API latency (ms)',
-        each((api, label) => [
-          api.metricLatency({ label: `${label} p50`, statistic: 'p50' }),
-          api.metricLatency({ label: `${label} p99`, statistic: 'p99' }),
-          api.metricIntegrationLatency({ label: `${label} integration p99`, statistic: 'p99' }),
-        ]).flat(),
-      ),
-    ];
-  }
-
-  private functionWidgets(): IWidget[] {
-    if (this.functions.length === 0) return [];
-    const each = (f: (fn: IFunction, label: string) => IMetric | IMetric[]) =>
-      this.functions.flatMap((w) => f(w.resource, w.label));
-    return [
-      graph(
-        'Lambda errors',
-        each((fn, label) => fn.metricErrors({ label, statistic: 'Sum' })),
-        6,
-      ),
-      graph(
-        'Lambda duration (ms)',
-        each((fn, label) => [
-          fn.metricDuration({ label: `${label} p50`, statistic: 'p50' }),
-          fn.metricDuration({ label: `${label} p99`, statistic: 'p99' }),
-        ]),
-        6,
-      ),
-      graph(
-        'Lambda throttles',
-        each((fn, label) => fn.metricThrottles({ label, statistic: 'Sum' })),
-        6,
-      ),
-      graph(
-        'Lambda concurrent executions',
-        each((fn, label) => fn.metric('ConcurrentExecutions', { label, statistic: 'Maximum' })),
-        6,
-      ),
-    ];
-  }
-
-  private customMetricWidgets(): IWidget[] {
-    const ns = this.metricsNamespace;
-    return [
-      graph(
-        `Claim commands by operation (${ns})`,
-        [search(`{${ns},operation,service} MetricName="ClaimCommands"`, 'Sum')],
-        12,
-      ),
-      // Powertools adds the `service` dimension to every metric; counters without dimensions
-      // of their own (SLA breaches, emails sent/failed, uploads rejected) appear here as they land.
-      graph(`Service metrics (${ns})`, [search(`{${ns},service}`, 'Sum')], 12),
-    ];
-  }
-
-  private asyncWidgets(): IWidget[] {
-    const widgets: IWidget[] = [];
-    if (this.queues.length > 0) {
-      widgets.push(
-        graph(
-          'Dead-letter queue depth',
-          this.queues.map(({ resource, label }) =>
-            resource.metricApproximateNumberOfMessagesVisible({ label, statistic: 'Maximum' }),
-          ),
-          12,
-        ),
-      );
-    }
-    if (this.streamConsumers.length > 0) {
-      widgets.push(
-        graph(
-          'Stream iterator age (ms)',
-          this.streamConsumers.map(({ resource, label }) =>
-            resource.metric('IteratorAge', { label, statistic: 'Maximum' }),
-          ),
-          12,
-        ),
-      );
-    }
-    if (this.machines.length > 0) {
-      widgets.push(
-        graph(
-          'State machine executions',
-          this.machines.flatMap(({ resource, label }) => [
-            resource.metricStarted({ label: `${label} started`, statistic: 'Sum' }),
-            resource.metricFailed({ label: `${label} failed`, statistic: 'Sum' }),
-            resource.metricTimedOut({ label: `${label} timed out`, statistic: 'Sum' }),
-          ]),
-          12,
-        ),
-      );
-    }
-    return widgets;
-  }
-
-  private emailWidgets(): IWidget[] {
-    if (!this.emailWatched) return [];
-    const widgets: IWidget[] = [
-      graph('SES reputation (account)', [
-        sesMetric('Reputation.BounceRate', 'Maximum', Duration.hours(1), {}, 'bounce rate'),
-        sesMetric('Reputation.ComplaintRate', 'Maximum', Duration.hours(1), {}, 'complaint rate'),
-      ]),
-    ];
-    if (this.configurationSets.length > 0) {
-      widgets.push(
-        graph(
-          'SES events (configuration sets)',
-          this.configurationSets.flatMap((set) =>
-            ['Send', 'Delivery', 'Bounce', 'Complaint'].map((name) =>
-              sesMetric(
-                name,
-                'Sum',
-                FIVE_MINUTES,
-                { [SES_CONFIGURATION_SET_DIMENSION]: set },
-                `${set} ${name}`,
-              ),
-            ),
-          ),
-          16,
-        ),
-      );
-    }
-    return widgets;
-  }
-}
-
-/**
- * A dashboard row whose widgets are chosen when the dashboard body is rendered (synth time),
- * after every resource has been watched. An empty row is zero high.
- */
-class DeferredRow implements IWidget {
-  private row?: Row;
-
-  constructor(private readonly build: () => IWidget[]) {}
-
-  private get rendered(): Row {
-    this.row ??= new Row(...this.build());
-    return this.row;
-  }
-
-  get width(): number {
-    return this.rendered.width;
-  }
-
-  get height(): number {
-    return this.rendered.height;
-  }
-
-  position(x: number, y: number): void {
-    this.rendered.position(x, y);
-  }
-
-  toJson(): unknown[] {
-    return this.rendered.toJson();
-  }
-}
-
-function graph(title: string, metrics: IMetric[], width = 8): GraphWidget {
-  return new GraphWidget({ title, left: metrics, width, height: 6, period: FIVE_MINUTES });
-}
-
-/** Every metric a search finds, one line each, labelled by its dimensions. */
-function search(query: string, statistic: string): SearchExpression {
-  return new SearchExpression({ expression: `SEARCH('${query}', '${statistic}', 300)`, label: '' });
-}
-
-function sesMetric(
-  metricName: string,
-  statistic: string,
-  period: Duration,
-  dimensionsMap: Record<string, string> = {},
-  label?: string,
-): Metric {
-  return new Metric({
-    namespace: 'AWS/SES',
-    metricName,
-    statistic,
-    period,
-    dimensionsMap,
-    ...(label !== undefined && { label }),
-  });
 }
 
 /** A construct's path below its stack, `-`-joined: unique in the stack, readable in an alarm name. */

@@ -15,7 +15,7 @@ import {
   SuppressionReasons,
 } from 'aws-cdk-lib/aws-ses';
 import { Construct } from 'constructs';
-import { SES_CONFIGURATION_SET_DIMENSION } from './service-alarms.js';
+import { SES_CONFIGURATION_SET_DIMENSION } from './service-metrics.js';
 
 export interface ServiceEmailProps {
   /** The address emails come from, e.g. `no-reply@claims.example.com`; its domain becomes the identity. */

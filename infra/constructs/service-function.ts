@@ -29,7 +29,7 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference.js';
 import { Construct } from 'constructs';
-import { INDEXES } from '../../functions/adapters/table-schema.js';
+import { INDEXES } from '../../functions/storage-layout/table-schema.js';
 import { leanDependencyAliases } from './lean-dependencies.js';
 import { ServiceAlarms } from './service-alarms.js';
 
@@ -59,40 +59,45 @@ const ESM_REQUIRE_SHIM =
  */
 export const BUSINESS_CALENDAR_COUNTRY_ENV = 'BUSINESS_CALENDAR_COUNTRY';
 
-/** Object actions a function may be granted on a bucket prefix (no bucket-level actions). */
-export type ObjectAction = 's3:GetObject' | 's3:PutObject' | 's3:DeleteObject' | 's3:GetObjectTagging';
+/** Object actions a function may be granted on a bucket prefix (listing: `listKeys`). */
+export type ObjectAction =
+  | 's3:GetObject'
+  | 's3:PutObject'
+  | 's3:DeleteObject'
+  | 's3:GetObjectTagging'
+  | 's3:PutObjectTagging';
 
 /** Object actions on the keys under one prefix of a bucket. */
 export interface BucketPrefixGrant {
   /** Key prefix, e.g. `uploads/`; the grant covers `<prefix>*`. */
   readonly prefix: string;
   readonly actions: readonly ObjectAction[];
+  /**
+   * Also `s3:ListBucket` on the bucket, for keys under the prefix only (`s3:prefix`
+   * condition). S3 answers a GET or HEAD of a missing key with 404 only to a caller allowed to
+   * list it (with the key as `s3:prefix`), to anyone else with 403 AccessDenied: a function
+   * that must tell "not there" from "not allowed" needs it.
+   *
+   * @default false
+   */
+  readonly listKeys?: boolean;
 }
 
-/** Which table operations a function may perform. */
-export type TableAccess = 'read' | 'readWrite';
-
 /**
- * Item actions per access level. `Scan` is deliberately absent: every list is a `Query`
- * (design: no Scan on request paths), and IAM enforces it. Transactions need no action of
- * their own; `TransactWriteItems` is authorized per contained Put/Update/Delete/ConditionCheck.
+ * Item actions a function may be granted on a table: exactly those its code calls (the
+ * deployed-functions test records them). `Scan` is deliberately absent: every list is a
+ * `Query` (design: no Scan on request paths), and IAM enforces it. Transactions need no action
+ * of their own; `TransactWriteItems` is authorized per contained Put/Update/Delete/ConditionCheck.
  */
-const TABLE_ACTIONS = {
-  read: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'],
-  readWrite: [
-    'dynamodb:GetItem',
-    'dynamodb:BatchGetItem',
-    'dynamodb:Query',
-    'dynamodb:ConditionCheckItem',
-    'dynamodb:PutItem',
-    'dynamodb:UpdateItem',
-    'dynamodb:DeleteItem',
-    'dynamodb:BatchWriteItem',
-  ],
-} as const satisfies Record<TableAccess, readonly string[]>;
-
-/** One item action on a table, for a function that needs fewer than an access level grants. */
-export type TableItemAction = (typeof TABLE_ACTIONS)['readWrite'][number];
+export type TableItemAction =
+  | 'dynamodb:GetItem'
+  | 'dynamodb:BatchGetItem'
+  | 'dynamodb:Query'
+  | 'dynamodb:ConditionCheckItem'
+  | 'dynamodb:PutItem'
+  | 'dynamodb:UpdateItem'
+  | 'dynamodb:DeleteItem'
+  | 'dynamodb:BatchWriteItem';
 
 export interface ServiceFunctionProps {
   /**
@@ -287,25 +292,26 @@ export class ServiceFunction extends Construct implements IGrantable {
   }
 
   /**
-   * Grants item access to `table` (the table and each of its named indexes, no `index/*`
-   * wildcard, never `Scan`) and passes its name as `envName`.
+   * Grants item actions on `table` (the table and, for `Query`, each of its named indexes; no
+   * `index/*` wildcard, never `Scan`) and passes its name as `envName`.
    *
-   * @param access `read`, `readWrite`, or exactly the item actions the function performs
+   * @param actions exactly the item actions the function performs
    * @param envName environment variable that receives the table name
+   * @param indexNames the indexes it queries (only with `dynamodb:Query`)
    */
   useTable(
     table: ITableV2,
-    access: TableAccess | readonly TableItemAction[] = 'readWrite',
+    actions: readonly TableItemAction[],
     envName = 'TABLE_NAME',
     indexNames: readonly string[] = Object.keys(INDEXES),
   ): Grant {
     this.function.addEnvironment(envName, table.tableName);
     const itemGrant = Grant.addToPrincipal({
       grantee: this,
-      actions: typeof access === 'string' ? [...TABLE_ACTIONS[access]] : [...access],
+      actions: [...actions],
       resourceArns: [table.tableArn],
     });
-    if (indexNames.length === 0) return itemGrant;
+    if (indexNames.length === 0 || !actions.includes('dynamodb:Query')) return itemGrant;
     const indexGrant = Grant.addToPrincipal({
       grantee: this,
       actions: ['dynamodb:Query'],
@@ -315,8 +321,8 @@ export class ServiceFunction extends Construct implements IGrantable {
   }
 
   /**
-   * Grants object actions on prefixes of `bucket` (never the whole bucket, never bucket-level
-   * actions) and passes the bucket's name as `envName`.
+   * Grants object actions on prefixes of `bucket` (never the whole bucket; listing only under
+   * a prefix, with `listKeys`) and passes the bucket's name as `envName`.
    *
    * @param grants which actions on which key prefix
    * @param envName environment variable that receives the bucket name
@@ -331,6 +337,16 @@ export class ServiceFunction extends Construct implements IGrantable {
       }),
     );
     if (!first) throw new Error(`ServiceFunction ${this.node.path}: useBucket needs at least one grant.`);
+    const listGrants = grants
+      .filter((grant) => grant.listKeys)
+      .map((grant) =>
+        Grant.addToPrincipal({
+          grantee: this,
+          actions: ['s3:ListBucket'],
+          resourceArns: [bucket.bucketArn],
+          conditions: { StringLike: { 's3:prefix': `${grant.prefix}*` } },
+        }),
+      );
     for (const grant of grants) {
       // cdk-nag names a wildcard finding by its flattened resource; with the bucket imported
       // under a fixed export name that string is known now.
@@ -340,18 +356,25 @@ export class ServiceFunction extends Construct implements IGrantable {
         reason: `Keys under ${grant.prefix} are chosen at run time (claim and document ids), so the grant covers that prefix: only ${grant.actions.join(', ')}, nothing elsewhere in the bucket, no bucket-level action.`,
       });
     }
-    return rest.reduce((all, grant) => all.combine(grant), first);
+    return [...rest, ...listGrants].reduce((all, grant) => all.combine(grant), first);
   }
 
   /**
-   * Grants read access to `secret` and passes its ARN as `envName`; the function fetches
-   * the value once per cold start.
+   * Grants `secretsmanager:GetSecretValue` on `secret` (what the function calls; not
+   * `DescribeSecret`, which `grantRead` adds) and passes its ARN as `envName`; the function
+   * fetches the value once per cold start. The secrets use AWS's own key, so no KMS grant.
    *
    * @param envName environment variable that receives the secret's ARN
    */
   useSecret(secret: ISecret, envName: string): Grant {
     this.function.addEnvironment(envName, secret.secretArn);
-    return secret.grantRead(this);
+    if (secret.encryptionKey)
+      throw new Error(`${this.node.path}: a secret with a KMS key needs kms:Decrypt too.`);
+    return Grant.addToPrincipal({
+      grantee: this,
+      actions: ['secretsmanager:GetSecretValue'],
+      resourceArns: [secret.secretArn],
+    });
   }
 
   /**

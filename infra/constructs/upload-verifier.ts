@@ -10,7 +10,7 @@ import { EventType, type IBucket } from 'aws-cdk-lib/aws-s3';
 import { LambdaDestination } from 'aws-cdk-lib/aws-s3-notifications';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { DOCUMENT_PREFIX, UPLOAD_PREFIX } from '../../functions/adapters/document-object-keys.js';
+import { DOCUMENT_PREFIX, UPLOAD_PREFIX } from '../../functions/storage-layout/document-object-keys.js';
 import { ServiceAlarms } from './service-alarms.js';
 import { ServiceFunction } from './service-function.js';
 
@@ -73,8 +73,14 @@ export class UploadVerifier extends Construct {
         MALWARE_SCANNING: String(malwareScanning),
       },
     });
-    // Document items, the claim's counters and history head: Get, Put, Update; no index.
-    this.function.useTable(props.table, 'readWrite', 'TABLE_NAME', []);
+    // Document items, the claim's counters and history head: Get, and Put/Update in its
+    // transactions; no index, no delete.
+    this.function.useTable(
+      props.table,
+      ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+      'TABLE_NAME',
+      [],
+    );
     this.function.useBucket(props.bucket, [
       {
         prefix: UPLOAD_PREFIX,
@@ -83,6 +89,9 @@ export class UploadVerifier extends Construct {
           's3:DeleteObject',
           ...(malwareScanning ? (['s3:GetObjectTagging'] as const) : []),
         ],
+        // A duplicate or late event finds the upload gone: 404 (resolved, nothing to do), not a
+        // 403 that fails the event into retries and the dead-letter queue.
+        listKeys: true,
       },
       // The verified copy; the verifier never reads or deletes a verified document.
       { prefix: DOCUMENT_PREFIX, actions: ['s3:PutObject'] },

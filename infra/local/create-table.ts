@@ -1,5 +1,5 @@
 /**
- * Creates the single table of `functions/adapters/table-schema.ts` in DynamoDB Local, the way
+ * Creates the single table of `functions/storage-layout/table-schema.ts` in DynamoDB Local, the way
  * the CDK stateful stack declares it in the cloud: on-demand, stream with both images, the
  * global secondary indexes (projection ALL) and TTL.
  */
@@ -24,7 +24,7 @@ import {
   KEY,
   KEY_ATTRIBUTE_TYPE,
   TTL_ATTRIBUTE,
-} from '../../functions/adapters/table-schema.js';
+} from '../../functions/storage-layout/table-schema.js';
 
 /** The global secondary indexes of the table, named as in `INDEXES`. */
 export function globalSecondaryIndexes(): GlobalSecondaryIndex[] {

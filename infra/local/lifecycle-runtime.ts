@@ -9,11 +9,11 @@ import { join } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { SESClient } from '@aws-sdk/client-ses';
-import { buildRelayHandler } from '../../functions/adapters/dynamodb-stream-relay.js';
-import { SesMailer } from '../../functions/adapters/ses-mailer.js';
 import type { BusinessCalendarConfig } from '../../functions/domain/business-calendar.js';
 import type { ManualClock } from '../../functions/domain/clock.js';
-import type { TimerInput } from '../../functions/use-cases/expire-deadline.js';
+import type { DocumentRetention } from '../../functions/domain/ports/documents.js';
+import type { TimerInput } from '../../functions/domain/timers.js';
+import { buildRelayHandler } from '../../functions/events/outbox-relay-handler.js';
 import { expireDeadline } from '../../functions/use-cases/expire-deadline.js';
 import { createRelayDeps, createTimerDeps } from '../../functions/wiring.js';
 import { createLocalDynamoDbClient, LOCAL_AWS_CREDENTIALS, LOCAL_AWS_REGION } from './dynamodb-local.js';
@@ -44,6 +44,8 @@ export interface LifecycleRuntimeOptions {
    */
   syncClock?: () => void;
   businessCalendar?: Partial<BusinessCalendarConfig>;
+  /** Where final claims' documents are tagged for retention. Unset: no S3 here, nothing tagged. */
+  documents?: DocumentRetention;
   /** The stream poller's DynamoDB Streams client (tests inject stream errors there). */
   streamsClient?: DynamoDBStreamsClient;
 }
@@ -118,6 +120,7 @@ export async function startLifecycleRuntime(options: LifecycleRuntimeOptions): P
       throw error;
     }
   }
+  // Built here, not by `createRelayDeps`, so that stopping the runtime can close it.
   const sesClient = new SESClient({
     endpoint: ses.url,
     region: LOCAL_AWS_REGION,
@@ -128,9 +131,10 @@ export async function startLifecycleRuntime(options: LifecycleRuntimeOptions): P
       ...settings,
       consentSecret: persistedSecret(options.dataDir, 'consent-secret'),
       publicBaseUrl: options.publicBaseUrl,
+      email: { sender: LOCAL_SENDER, client: sesClient },
       timers,
-      mailer: new SesMailer(sesClient, LOCAL_SENDER),
-      publisher: events,
+      events,
+      documents: options.documents ?? { markFinal: async () => {} },
     }),
   );
   // Timers of claims written before this start (or while it was down) are armed again.

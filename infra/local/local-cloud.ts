@@ -10,6 +10,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type { LogLevel } from '@aws-lambda-powertools/logger/types';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import { S3DocumentRetention } from '../../functions/adapters/s3-document-objects.js';
 import type { ManualClock } from '../../functions/domain/clock.js';
 import type { DocumentPolicy } from '../../functions/domain/document.js';
 import {
@@ -19,7 +20,12 @@ import {
 import { buildApiHandler } from '../../functions/http/api-handler.js';
 import { buildConsentHandler } from '../../functions/http/consent-handler.js';
 import { SERVICE_NAME } from '../../functions/observability.js';
-import { createApiDeps, createConsentDeps, createVerifyUploadDeps } from '../../functions/wiring.js';
+import {
+  createApiDeps,
+  createConsentDeps,
+  createS3Client,
+  createVerifyUploadDeps,
+} from '../../functions/wiring.js';
 import { ensureIdempotencyTable, ensureTable } from './create-table.js';
 import {
   createLocalDynamoDbClient,
@@ -266,6 +272,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         sesPort: options.sesPort ?? 0,
         ...(options.businessCalendar && { businessCalendar: options.businessCalendar }),
         ...(options.streamsClient && { streamsClient: options.streamsClient }),
+        documents: new S3DocumentRetention(createS3Client(documents), documents.documentsBucketName),
       });
     }
     const runningLifecycle = lifecycle;

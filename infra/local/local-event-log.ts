@@ -4,7 +4,7 @@
  * an EventBridge consumer would.
  */
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
-import type { DomainEvent, EventPublisher } from '../../functions/use-cases/relay-outbox.js';
+import type { DomainEvent, EventPublisher } from '../../functions/domain/ports/outbox.js';
 
 export class LocalEventLog implements EventPublisher {
   readonly events: DomainEvent[] = [];

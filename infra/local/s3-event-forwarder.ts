@@ -13,8 +13,8 @@
 import { paginateListObjectsV2 } from '@aws-sdk/client-s3';
 import type { S3Event, S3EventRecord } from 'aws-lambda';
 import type { S3rverEvent } from 's3rver';
-import { UPLOAD_PREFIX } from '../../functions/adapters/document-object-keys.js';
 import type { VerifyUploadHandler } from '../../functions/events/verify-upload-handler.js';
+import { UPLOAD_PREFIX } from '../../functions/storage-layout/document-object-keys.js';
 import { createS3Client } from '../../functions/wiring.js';
 import { lambdaContext } from './lambda-context.js';
 import type { LocalS3 } from './s3-local.js';

@@ -16,10 +16,11 @@
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createDocumentClient } from '../../functions/wiring.js';
 import { createLocalDynamoDbClient, findFreePort } from '../../infra/local/dynamodb-local.js';
+import { TOKEN_LIFETIME_SECONDS } from '../../infra/local/local-auth.js';
 import { LOCAL_TABLE_NAME } from '../../infra/local/local-cloud.js';
 import { chaosController, seededRandom, startWithRetries } from './load-chaos.js';
 import {
@@ -35,9 +36,8 @@ import {
 import { GaveUpError, newStats, retryingClient } from './load-client.js';
 import { type Journey, PLANS, pickPlan, runJourney } from './load-journey.js';
 import { sleep, stackProcess } from './load-stack.js';
-import { percentile, printTable, round, writeBenchResult } from './support.js';
+import { percentile, printTable, ROOT, round, writeBenchResults } from './support.js';
 
-const ROOT = resolve(import.meta.dirname, '../..');
 const { values: flags } = parseArgs({
   options: {
     claims: { type: 'string' },
@@ -79,7 +79,7 @@ const stack = stackProcess({
   sesPort: await findFreePort(),
   logDir: dataRoot,
   log,
-  startTimeoutMs: 180_000,
+  startTimeoutMs: 600_000, // a slow restart under load is reported, not a failure of the run
 });
 const stats = newStats();
 const client = retryingClient({
@@ -108,12 +108,26 @@ try {
     if (answer.status !== 200) throw new Error(`token: ${answer.status} ${answer.text}`);
     return (answer.json as { token: string }).token;
   };
-  const partnerTokens = await Promise.all(
-    Array.from({ length: PARTNERS }, (_, p) =>
-      token({ sub: `user-${p}`, partnerId: `load-partner-${p}`, roles: ['Partner.GlobalAdmin'] }),
-    ),
+  const partnerTokens: string[] = [];
+  const reviewerTokens: string[] = [];
+  const issueTokens = async () => {
+    const partners = await Promise.all(
+      Array.from({ length: PARTNERS }, (_, p) =>
+        token({ sub: `user-${p}`, partnerId: `load-partner-${p}`, roles: ['Partner.GlobalAdmin'] }),
+      ),
+    );
+    const reviewers = await Promise.all(['rita', 'ray'].map((sub) => token({ sub, roles: ['Reviewer'] })));
+    partnerTokens.splice(0, partners.length, ...partners);
+    reviewerTokens.splice(0, reviewers.length, ...reviewers);
+  };
+  await issueTokens();
+  // A dev token lives an hour: like a portal, re-issue them well before (a journey that took one
+  // just before the refresh still has 40 minutes), so a long run never turns into 401s.
+  const tokenRefresher = setInterval(
+    () => void issueTokens().catch((error: unknown) => log(`re-issuing tokens failed: ${String(error)}`)),
+    (TOKEN_LIFETIME_SECONDS * 1000) / 3,
   );
-  const reviewerTokens = await Promise.all(['rita', 'ray'].map((sub) => token({ sub, roles: ['Reviewer'] })));
+  tokenRefresher.unref();
 
   const random = seededRandom(SEED);
   const journeys: Journey[] = Array.from({ length: CLAIMS }, (_, index) => ({
@@ -210,6 +224,7 @@ try {
       while (nextJourney < journeys.length && performance.now() < deadline && !aborted) {
         const journey = journeys[nextJourney++] as Journey;
         startedJourneys++;
+        if (startedJourneys % PROGRESS_EVERY === 0) log(`${startedJourneys} journeys started`);
         await runJourney(journey, {
           client,
           runId: `s${SEED}`,
@@ -218,7 +233,6 @@ try {
           verifyTimeoutMs: 60_000,
           uploadGiveUpMs: 60_000,
         });
-        if (startedJourneys % PROGRESS_EVERY === 0) log(`${startedJourneys} journeys started`);
       }
     }),
   );
@@ -397,7 +411,7 @@ try {
     console.log(`  ${String(counts[kind]).padStart(6)}  ${kind}: ${INVARIANTS[kind]}`);
     for (const example of summary.examples[kind] ?? []) console.log(`            e.g. ${example}`);
   }
-  writeBenchResult(ROOT, 'load', summary);
+  writeBenchResults({ load: summary }, (key) => key !== 'load');
   console.log('Wrote the `load` key of bench-results.json.');
   const enoughKills = chaos.kills().filter((k) => k.cause === 'kill').length >= KILLS;
   if (!enoughKills) console.log(`Only ${chaos.kills().length} of ${KILLS} planned kills happened.`);

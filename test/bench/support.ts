@@ -4,9 +4,18 @@
  * API, latency percentiles and the draft claim the runs create. Plain Node: no vitest here.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createLocalDynamoDbClient } from '../../infra/local/dynamodb-local.js';
+import { claimDraft, draftCustomer } from '../support/claim-draft.js';
+
+/** The project's root folder: bench-results.json and the bundles' cache are under it. */
+export const ROOT = resolve(import.meta.dirname, '../..');
+
+const benchStarted = performance.now();
+/** A progress line on stderr, with the seconds since the bench started. */
+export const benchLog = (message: string) =>
+  console.error(`[bench ${((performance.now() - benchStarted) / 1000).toFixed(0)}s] ${message}`);
 
 /** One DynamoDB request the service sent, with the capacity DynamoDB Local reported. */
 export interface CountedCall {
@@ -134,19 +143,16 @@ export async function tokenOf(
   return (response.json as { token: string }).token;
 }
 
-/** A valid draft; `tag` makes the name and domain unique (emails are matched on it). */
+/** The shared valid draft, made unique by `tag` (name and domain: emails are matched on it). */
 export function draft(tag: string, tenantId: string) {
-  return {
+  return claimDraft({
     name: `Rollout ${tag}`,
-    customer: {
+    customer: draftCustomer({
       tenantId,
       domain: `${tag}.example.com`,
-      contact: { name: 'Chris Customer', email: `chris@${tag}.example.com` },
-    },
-    partner: { mpnId: '1234567', contact: { name: 'Pat Partner', email: 'pat@fabrikam.com' } },
-    activity: 'preSales',
-    products: [{ family: 'businessApplications', workload: 'Dynamics 365 Sales' }],
-  };
+      contact: { email: `chris@${tag}.example.com` },
+    }),
+  });
 }
 
 export function percentile(values: readonly number[], p: number): number {
@@ -189,11 +195,15 @@ export function printTable(title: string, header: string[], rows: (string | numb
   for (const r of cells.slice(1)) console.log(line(r));
 }
 
-/** Sets one key of `bench-results.json` (git-ignored), keeping the others. */
-export function writeBenchResult(root: string, key: string, value: unknown): void {
-  const file = join(root, 'bench-results.json');
+/**
+ * Writes `bench-results.json` (git-ignored): `values`, plus the keys of the file as it was that
+ * `keep` keeps (`npm run bench` keeps the load test's `load`; the load test keeps the others).
+ */
+export function writeBenchResults(values: Record<string, unknown>, keep: (key: string) => boolean): void {
+  const file = join(ROOT, 'bench-results.json');
   const existing = existsSync(file)
     ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>)
     : {};
-  writeFileSync(file, `${JSON.stringify({ ...existing, [key]: value }, null, 2)}\n`);
+  const kept = Object.fromEntries(Object.entries(existing).filter(([key]) => keep(key)));
+  writeFileSync(file, `${JSON.stringify({ ...values, ...kept }, null, 2)}\n`);
 }

@@ -9,19 +9,13 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createLocalDynamoDbClient } from '../../infra/local/dynamodb-local.js';
 import { type LocalCloud, startLocalCloud } from '../../infra/local/local-cloud.js';
+import { claimDraft, draftCustomer } from '../support/claim-draft.js';
 import { seedAvailableDocument } from '../support/documents.js';
 
-const draft = {
+const draft = claimDraft({
   name: 'Restart check',
-  customer: {
-    tenantId: '8f0c2a5e-4b1d-4c3e-9a7f-1e2d3c4b5a69',
-    domain: 'contoso.com',
-    contact: { name: 'C', email: 'c@contoso.com' },
-  },
-  partner: { mpnId: '1234567', contact: { name: 'P', email: 'p@fabrikam.com' } },
-  activity: 'preSales',
-  products: [{ family: 'microsoft365', workload: 'Teams' }],
-};
+  customer: draftCustomer({ contact: { name: 'C', email: 'c@contoso.com' } }),
+});
 
 describe('restarting the local stack mid-lifecycle', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'cpor-restart-'));

@@ -47,6 +47,7 @@ describe('stage configuration', () => {
       /stages\.prod\.portalOrigins\.0: must be an https origin/,
     ],
     ['senderAddress', 'claims', /stages\.prod\.senderAddress: must be an email address/],
+    ['portalUrl', 'http://partners.cpor-claims.net', /stages\.prod\.portalUrl: must be an https URL/],
     [
       'publicBaseUrl',
       'https://claims.example.com/',

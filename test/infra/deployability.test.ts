@@ -42,6 +42,7 @@ describe('placeholders cannot ship', () => {
       'jwtAudience.0',
       'portalOrigins.0',
       'portalOrigins.1',
+      'portalUrl',
       'senderAddress',
       'customDomain.domainName',
       'customDomain.hostedZone.id',

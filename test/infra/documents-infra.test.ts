@@ -2,7 +2,11 @@ import type { CfnElement, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ABANDONED_UPLOAD_DAYS } from '../../functions/adapters/document-object-keys.js';
+import {
+  ABANDONED_UPLOAD_DAYS,
+  DOCUMENT_PREFIX,
+  FINAL_CLAIM_TAG,
+} from '../../functions/storage-layout/document-object-keys.js';
 import type { ServiceFunction } from '../../infra/constructs/service-function.js';
 import { nagPacks, type ServiceApp } from '../../infra/service-app.js';
 import { buildServiceApp, cdkJsonContext } from './service-app-fixture.js';
@@ -125,8 +129,43 @@ describe('PoE bucket (stateful stack)', () => {
         NoncurrentVersionExpiration: { NoncurrentDays: 90 },
       }),
     );
-    // Nothing ever expires a current verified document.
-    expect(rules.filter((r) => r.ExpirationInDays !== undefined).map((r) => r.Prefix)).toEqual(['uploads/']);
+    // A current verified document expires only once its claim is final (tagged by the relay).
+    expect(
+      rules.filter((r) => r.ExpirationInDays !== undefined && !r.TagFilters).map((r) => r.Prefix),
+    ).toEqual(['uploads/']);
+  });
+
+  it("archives final claims' documents to Glacier Instant Retrieval after 90 days, deletes them after 7 years", () => {
+    const rules = (bucket().Properties.LifecycleConfiguration as { Rules: Record<string, unknown>[] }).Rules;
+    expect(rules.find((r) => r.Id === 'final-claims')).toEqual({
+      Id: 'final-claims',
+      Prefix: DOCUMENT_PREFIX,
+      TagFilters: [{ Key: FINAL_CLAIM_TAG.key, Value: FINAL_CLAIM_TAG.value }],
+      Transitions: [{ StorageClass: 'GLACIER_IR', TransitionInDays: 90 }],
+      ExpirationInDays: 2557,
+      Status: 'Enabled',
+    });
+  });
+
+  it('takes the final-claim retention from the stage configuration, and refuses a deletion before the archive', () => {
+    const custom = build({ finalClaimRetention: { archiveAfterDays: 30, expireAfterDays: 3653 } });
+    const rules = Template.fromStack(custom.stateful).findResources('AWS::S3::Bucket', {
+      Properties: { VersioningConfiguration: { Status: 'Enabled' } },
+    });
+    const finalRule = Object.values(rules)
+      .flatMap(
+        (r) =>
+          (r as { Properties: { LifecycleConfiguration: { Rules: Record<string, unknown>[] } } }).Properties
+            .LifecycleConfiguration.Rules,
+      )
+      .find((r) => r.Id === 'final-claims');
+    expect(finalRule).toMatchObject({
+      Transitions: [{ StorageClass: 'GLACIER_IR', TransitionInDays: 30 }],
+      ExpirationInDays: 3653,
+    });
+    expect(() => build({ finalClaimRetention: { archiveAfterDays: 400, expireAfterDays: 365 } })).toThrow(
+      /expireAfterDays/,
+    );
   });
 
   it('logs access to a private, encrypted log bucket that only the logging service writes', () => {
@@ -246,11 +285,21 @@ describe('upload verifier and bucket grants (stateless stack)', () => {
       's3:GetObject claims/*',
       's3:PutObject uploads/*',
     ]);
+    const bucketArn = { 'Fn::ImportValue': `${built.stateful.stackName}:DocumentsBucketArn` };
     expect(s3Grants(statementsOf(template, built.stateless, verifier()))).toEqual([
       's3:DeleteObject uploads/*',
       's3:GetObject uploads/*',
+      `s3:ListBucket ${JSON.stringify(bucketArn)}`,
       's3:PutObject claims/*',
     ]);
+    // Listing only under uploads/: S3 then answers a missing upload with 404, not 403.
+    expect(statementsOf(template, built.stateless, verifier())).toContainEqual(
+      expect.objectContaining({
+        Action: 's3:ListBucket',
+        Resource: bucketArn,
+        Condition: { StringLike: { 's3:prefix': 'uploads/*' } },
+      }),
+    );
     // The verifier only needs the table's items, no index.
     expect(JSON.stringify(statementsOf(template, built.stateless, verifier()))).not.toContain('/index/');
   });

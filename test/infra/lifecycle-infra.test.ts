@@ -10,17 +10,17 @@ import type { DynamoDBRecord } from 'aws-lambda';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
-import { outboxEventOf } from '../../functions/adapters/dynamodb-stream-relay.js';
 import { EVENT_SOURCE } from '../../functions/adapters/eventbridge-publisher.js';
 import { consentEnvironment, relayEnvironment, timerEnvironment } from '../../functions/config.js';
+import { outboxEventOf } from '../../functions/events/outbox-relay-handler.js';
 import { DEADLINE_NOT_YET_DUE } from '../../functions/use-cases/expire-deadline.js';
 import {
   CLAIM_TIMER_DEFINITION_FILE,
   EXPIRE_DEADLINE_FUNCTION_ARN_SUBSTITUTION,
   STATE_MACHINE_LOG_DELIVERY_ACTIONS,
 } from '../../infra/constructs/claim-timer.js';
-import { SES_CONFIGURATION_SET_DIMENSION } from '../../infra/constructs/service-alarms.js';
 import type { ServiceFunction } from '../../infra/constructs/service-function.js';
+import { SES_CONFIGURATION_SET_DIMENSION } from '../../infra/constructs/service-metrics.js';
 import type { ServiceApp } from '../../infra/service-app.js';
 import { buildServiceApp, cdkJsonContext } from './service-app-fixture.js';
 
@@ -75,6 +75,34 @@ function grants(statements: Statement[]): { action: string; resource: unknown; c
       })),
     ),
   );
+}
+
+/** The PoE bucket's ARN, imported under the stateful stack's fixed export name. */
+const documentsBucketArn = { 'Fn::ImportValue': expect.stringContaining(':DocumentsBucketArn') };
+
+/** The PoE bucket's objects under `prefix`, as CloudFormation joins the ARN. */
+function documentsUnder(prefix: string) {
+  return { 'Fn::Join': ['', [documentsBucketArn, `/${prefix}*`]] };
+}
+
+/** `arn:<partition>:states:<region>:<account>:execution:<machine name>:*`, as CloudFormation joins it. */
+function executionsOf(machineName: unknown) {
+  return {
+    'Fn::Join': [
+      '',
+      [
+        'arn:',
+        { Ref: 'AWS::Partition' },
+        ':states:',
+        { Ref: 'AWS::Region' },
+        ':',
+        { Ref: 'AWS::AccountId' },
+        ':execution:',
+        machineName,
+        ':*',
+      ],
+    ],
+  };
 }
 
 function resourceOf(stack: Stack, template: Template, construct: IConstruct) {
@@ -467,6 +495,9 @@ describe('stateless stack: outbox relay', () => {
       (g) => !g.action.startsWith('logs:') && !g.action.startsWith('xray:'),
     );
     const machineRef = { Ref: logicalId(built.stateless, built.stateless.claimTimer.stateMachine) };
+    const machineName = {
+      'Fn::GetAtt': [logicalId(built.stateless, built.stateless.claimTimer.stateMachine), 'Name'],
+    };
     const queueArn = { 'Fn::GetAtt': [logicalId(built.stateless, relay().deadLetterQueue), 'Arn'] };
     const sender = { StringEquals: { 'ses:FromAddress': built.config.senderAddress } };
     const identityArn = {
@@ -481,6 +512,15 @@ describe('stateless stack: outbox relay', () => {
         { action: 'dynamodb:PutItem', resource: imported(built.stateful.table, 'Arn') },
         { action: 'dynamodb:DeleteItem', resource: imported(built.stateful.table, 'Arn') },
         { action: 'states:StartExecution', resource: machineRef },
+        // Stopping a superseded timer: this machine's executions only.
+        { action: 'states:StopExecution', resource: executionsOf(machineName) },
+        // A final claim's documents: list its prefix, tag each verified object.
+        {
+          action: 's3:ListBucket',
+          resource: documentsBucketArn,
+          condition: { StringLike: { 's3:prefix': 'claims/*' } },
+        },
+        { action: 's3:PutObjectTagging', resource: documentsUnder('claims/') },
         { action: 'events:PutEvents', resource: imported(built.stateful.eventBus.eventBus, 'Arn') },
         { action: 'ses:SendEmail', resource: identityArn, condition: sender },
         { action: 'ses:SendEmail', resource: configurationSetArn, condition: sender },
@@ -493,21 +533,29 @@ describe('stateless stack: outbox relay', () => {
       'dynamodb:PutItem',
       'dynamodb:DeleteItem',
       'states:StartExecution',
+      'states:StopExecution',
+      's3:ListBucket',
+      's3:PutObjectTagging',
       'events:PutEvents',
       'ses:SendEmail',
       'secretsmanager:GetSecretValue',
-      'secretsmanager:DescribeSecret',
       'sqs:SendMessage',
-      'sqs:GetQueueAttributes',
-      'sqs:GetQueueUrl',
       'dynamodb:ListStreams',
       'dynamodb:DescribeStream',
       'dynamodb:GetRecords',
       'dynamodb:GetShardIterator',
     ]);
     expect(relayGrants.map((g) => g.action).filter((a) => !allowed.has(a))).toEqual([]);
-    expect(relayGrants.filter((g) => g.resource === '*' || JSON.stringify(g.resource).includes('*'))).toEqual(
-      [],
+    // The only wildcards: execution names under this machine, object keys under `claims/`.
+    const wildcards = relayGrants.filter(
+      (g) => g.resource === '*' || JSON.stringify(g.resource).includes('*'),
+    );
+    expect(wildcards).toHaveLength(2);
+    expect(wildcards).toEqual(
+      expect.arrayContaining([
+        { action: 'states:StopExecution', resource: executionsOf(machineName) },
+        { action: 's3:PutObjectTagging', resource: documentsUnder('claims/') },
+      ]),
     );
     // Stream actions only on the stream, never the table or `*`.
     for (const g of relayGrants.filter((g) => /Stream|GetRecords|GetShardIterator/.test(g.action))) {

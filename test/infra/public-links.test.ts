@@ -1,7 +1,8 @@
 /**
  * Where the host of every link the service emails comes from: the stage's own API endpoint by
- * default, or its custom domain (API Gateway domain name, API mapping, DNS alias). The consent
- * email is rendered through the relay with the relay's environment exactly as the template
+ * default, or its custom domain (API Gateway domain name, API mapping, DNS alias); partner
+ * emails link to the stage's partner portal, or else to the console on that same host. The
+ * emails are rendered through the relay with the relay's environment exactly as the template
  * gives it, with CloudFormation's deploy-time values filled in the way CloudFormation does.
  */
 
@@ -12,8 +13,11 @@ import type { IConstruct } from 'constructs';
 import { describe, expect, it } from 'vitest';
 import { ConsentTokens } from '../../functions/adapters/consent-tokens.js';
 import { readConfig, relayEnvironment } from '../../functions/config.js';
-import type { RenderedEmail } from '../../functions/emails/templates.js';
+import type { Claim } from '../../functions/domain/claim.js';
+import type { EmailTemplate } from '../../functions/domain/lifecycle.js';
+import type { RenderedEmail } from '../../functions/domain/ports/email.js';
 import { relayOutboxEvent } from '../../functions/use-cases/relay-outbox.js';
+import { emailSettingsOf } from '../../functions/wiring.js';
 import type { ServiceApp } from '../../infra/service-app.js';
 import { approvedClaim } from '../support/approved-claim.js';
 import { buildServiceApp, stageContext } from './service-app-fixture.js';
@@ -45,10 +49,12 @@ function relayEnvironmentOf(built: ServiceApp): Record<string, unknown> {
   return resource.Properties.Environment.Variables;
 }
 
-const claim = approvedClaim;
-
-/** The consent email the deployed relay would send, rendered with the template's environment. */
-async function consentEmailOf(built: ServiceApp): Promise<RenderedEmail> {
+/** The email a transition of `claim` makes the deployed relay send, rendered with the template's environment. */
+async function emailOf(
+  built: ServiceApp,
+  template: EmailTemplate = 'consentRequest',
+  claim: Claim = approvedClaim,
+): Promise<RenderedEmail> {
   const resources = Template.fromStack(built.stateless).toJSON().Resources;
   const environment = Object.fromEntries(
     Object.entries(relayEnvironmentOf(built)).map(([k, v]) => [k, resolveDeployed(v, resources)]),
@@ -59,7 +65,8 @@ async function consentEmailOf(built: ServiceApp): Promise<RenderedEmail> {
   const documentClient = { send: async () => ({}) } as unknown as DynamoDBDocumentClient;
   await relayOutboxEvent(
     {
-      timers: { start: async () => {} },
+      timers: { start: async () => {}, stop: async () => {} },
+      documents: { markFinal: async () => {} },
       mailer: {
         send: async (email) => {
           sent.push(email);
@@ -78,19 +85,46 @@ async function consentEmailOf(built: ServiceApp): Promise<RenderedEmail> {
         'k'.repeat(64),
         config.PUBLIC_BASE_URL,
       ),
+      // As functions/outbox-relay.ts maps its environment.
+      emailSettings: emailSettingsOf({
+        publicBaseUrl: config.PUBLIC_BASE_URL,
+        ...(config.PORTAL_URL && { portalUrl: config.PORTAL_URL }),
+        businessCalendar: { timeZone: config.BUSINESS_CALENDAR_TIME_ZONE },
+      }),
     },
     {
       eventId: 'e-1',
       claimId: claim.id,
       version: claim.version,
       at: claim.updatedAt,
-      effects: [{ type: 'sendEmail', template: 'consentRequest' }],
+      effects: [{ type: 'sendEmail', template }],
       claim,
     },
   );
   const [email] = sent;
-  if (!email) throw new Error('no consent email was sent');
+  if (!email) throw new Error(`no ${template} email was sent`);
   return email;
+}
+
+/** A rejection the partner may dispute: its email links to the claim in the partner portal. */
+const rejectedClaim: Claim = {
+  ...approvedClaim,
+  status: 'rejected',
+  deadlines: { disputeBy: '2026-12-24T17:00:00.000Z' },
+  consent: undefined,
+  rejection: {
+    reason: 'insufficientPoe',
+    comment: 'Unsigned SOW',
+    at: approvedClaim.updatedAt,
+    final: false,
+  },
+};
+
+/** The partner portal link of a partner email (the service's only link in it). */
+function portalLinkOf(email: RenderedEmail): string {
+  const link = /Open the claim in the partner portal:\n(\S+)\n/.exec(email.text)?.[1];
+  if (!link) throw new Error(`no portal link in: ${email.text}`);
+  return link;
 }
 
 function linkOf(email: RenderedEmail): URL {
@@ -111,26 +145,45 @@ describe('consent links without a custom domain (dev)', () => {
   });
 
   it('point at that API in an email rendered with the template environment', async () => {
-    const link = linkOf(await consentEmailOf(built));
+    const link = linkOf(await emailOf(built));
     expect(link.origin).toBe(`https://${FAKE_API_ID}.execute-api.${FAKE_REGION}.amazonaws.com`);
     expect(link.pathname).toMatch(/^\/consent\/[\w-]{43}$/);
   });
+
+  it("give the consent deadline in the stage's business time zone, with the UTC instant", async () => {
+    expect(relayEnvironmentOf(built).BUSINESS_CALENDAR_TIME_ZONE).toBe('America/Los_Angeles');
+    expect((await emailOf(built)).text).toContain('Tue 1 Dec 2026, 9:00 AM PST (17:00 UTC)');
+  });
 });
+
+describe("partner emails link to the claim in the stage's partner portal (dev)", () => {
+  it('deep-link into the configured portalUrl', async () => {
+    const built = buildServiceApp('dev');
+    expect(relayEnvironmentOf(built).PORTAL_URL).toBe(stageContext('dev').portalUrl);
+    const email = await emailOf(built, 'rejection', rejectedClaim);
+    expect(portalLinkOf(email)).toBe(`${stageContext('dev').portalUrl}/claims/c-1`);
+    expect(email.text).not.toContain('/v1/');
+  });
+
+  it("without a portalUrl, link to the console on the stage's API", async () => {
+    const { portalUrl: _, ...dev } = stageContext('dev');
+    const built = buildServiceApp('dev', { context: { stages: { dev } } });
+    expect(relayEnvironmentOf(built)).not.toHaveProperty('PORTAL_URL');
+    expect(portalLinkOf(await emailOf(built, 'rejection', rejectedClaim))).toBe(
+      `https://${FAKE_API_ID}.execute-api.${FAKE_REGION}.amazonaws.com/console/claims/c-1`,
+    );
+  });
+});
+
+const devCustomDomain = {
+  domainName: 'claims.dev.cpor-partners.net',
+  hostedZone: { id: 'Z0123456789ABCDEFGHIJ', name: 'cpor-partners.net' },
+};
 
 describe('consent links with a custom domain and a hosted zone', () => {
   const dev = stageContext('dev');
   const built = buildServiceApp('dev', {
-    context: {
-      stages: {
-        dev: {
-          ...dev,
-          customDomain: {
-            domainName: 'claims.dev.cpor-partners.net',
-            hostedZone: { id: 'Z0123456789ABCDEFGHIJ', name: 'cpor-partners.net' },
-          },
-        },
-      },
-    },
+    context: { stages: { dev: { ...dev, customDomain: devCustomDomain } } },
   });
   const template = Template.fromStack(built.stateless);
   const domain = built.stateless.customDomain;
@@ -184,7 +237,17 @@ describe('consent links with a custom domain and a hosted zone', () => {
   it('puts the domain into every consent link', async () => {
     expect(relayEnvironmentOf(built).PUBLIC_BASE_URL).toBe('https://claims.dev.cpor-partners.net');
     template.hasOutput('PublicBaseUrl', { Value: 'https://claims.dev.cpor-partners.net' });
-    expect(linkOf(await consentEmailOf(built)).origin).toBe('https://claims.dev.cpor-partners.net');
+    expect(linkOf(await emailOf(built)).origin).toBe('https://claims.dev.cpor-partners.net');
+  });
+
+  it('puts the domain into the console link of a stage without a portalUrl', async () => {
+    const { portalUrl: _, ...dev } = stageContext('dev');
+    const withoutPortal = buildServiceApp('dev', {
+      context: { stages: { dev: { ...dev, customDomain: devCustomDomain } } },
+    });
+    expect(portalLinkOf(await emailOf(withoutPortal, 'rejection', rejectedClaim))).toBe(
+      'https://claims.dev.cpor-partners.net/console/claims/c-1',
+    );
   });
 });
 

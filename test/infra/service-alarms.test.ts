@@ -6,12 +6,12 @@ import { DefinitionBody, Pass, StateMachine } from 'aws-cdk-lib/aws-stepfunction
 import { Construct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { METRICS_NAMESPACE } from '../../functions/observability.js';
+import { ServiceAlarms } from '../../infra/constructs/service-alarms.js';
+import { ServiceFunction } from '../../infra/constructs/service-function.js';
 import {
   DEFAULT_METRICS_NAMESPACE,
   SES_CONFIGURATION_SET_DIMENSION,
-  ServiceAlarms,
-} from '../../infra/constructs/service-alarms.js';
-import { ServiceFunction } from '../../infra/constructs/service-function.js';
+} from '../../infra/constructs/service-metrics.js';
 import type { ServiceApp } from '../../infra/service-app.js';
 import { type DashboardWidget, dashboardWidgets, metricLines } from './dashboard-body.js';
 import { buildServiceApp } from './service-app-fixture.js';

@@ -25,6 +25,7 @@ export const DEPLOYER_VALUES: Record<string, Record<string, unknown>> = {
     jwtIssuer: 'https://login.microsoftonline.com/3f0d6b2a-8c4e-4d1f-9a7b-2e5c1d0f4a86/v2.0',
     jwtAudience: ['6b1e9c47-0d2a-4f8e-b3c5-91a7e2d4f608'],
     portalOrigins: ['https://partners.cpor-claims.net', 'https://review.cpor-claims.net'],
+    portalUrl: 'https://partners.cpor-claims.net',
     senderAddress: 'no-reply@claims.cpor-claims.net',
     customDomain: {
       domainName: 'claims.cpor-claims.net',

@@ -1,6 +1,11 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { IDEMPOTENCY_TABLE, INDEXES, KEY, TTL_ATTRIBUTE } from '../../functions/adapters/table-schema.js';
+import {
+  IDEMPOTENCY_TABLE,
+  INDEXES,
+  KEY,
+  TTL_ATTRIBUTE,
+} from '../../functions/storage-layout/table-schema.js';
 import type { ServiceApp } from '../../infra/service-app.js';
 import { buildServiceApp } from './service-app-fixture.js';
 

@@ -7,8 +7,8 @@
 import { BatchWriteCommand, DeleteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbClaimStore, historyPut, seqKey } from '../../functions/adapters/dynamodb-claim-store.js';
-import { KEY } from '../../functions/adapters/table-schema.js';
 import { chainEvent, hashEvent, verifyHistoryChain } from '../../functions/domain/history.js';
+import { KEY } from '../../functions/storage-layout/table-schema.js';
 import { createDocumentClient } from '../../functions/wiring.js';
 import { seedAvailableDocument } from '../support/documents.js';
 import { startTestApi, type TestApi } from '../support/test-api.js';

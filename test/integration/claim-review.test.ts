@@ -5,8 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { shardOf } from '../../functions/adapters/dynamodb-claim-store.js';
-import { REVIEWER_INDEX_SHARDS } from '../../functions/adapters/table-schema.js';
 import { verifyHistoryChain } from '../../functions/domain/history.js';
+import { REVIEWER_INDEX_SHARDS } from '../../functions/storage-layout/table-schema.js';
 import { seedAvailableDocument } from '../support/documents.js';
 import { startTestApi, type TestApi } from '../support/test-api.js';
 import {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { claimDraft } from '../support/claim-draft.js';
 import { startTestApi, type TestApi } from '../support/test-api.js';
-import { draft } from '../support/workflow.js';
 
 describe('claims API over HTTP (local adapter, DynamoDB Local)', () => {
   let api: TestApi;
@@ -19,7 +19,7 @@ describe('claims API over HTTP (local adapter, DynamoDB Local)', () => {
   afterAll(async () => api?.stop());
 
   it('creates a claim in editing with 201, Location and ETag, readable by the same partner', async () => {
-    const created = await api.request('POST', '/v1/claims', { token: partnerA, body: draft() });
+    const created = await api.request('POST', '/v1/claims', { token: partnerA, body: claimDraft() });
     expect(created.status).toBe(201);
     const claim = created.json as {
       id: string;
@@ -45,7 +45,7 @@ describe('claims API over HTTP (local adapter, DynamoDB Local)', () => {
   });
 
   it("hides partner A's claim from partner B (404) but shows it to reviewers", async () => {
-    const { json } = await api.request('POST', '/v1/claims', { token: partnerA, body: draft() });
+    const { json } = await api.request('POST', '/v1/claims', { token: partnerA, body: claimDraft() });
     const id = (json as { id: string }).id;
     const asB = await api.request('GET', `/v1/claims/${id}`, { token: partnerB });
     expect(asB.status).toBe(404);
@@ -65,7 +65,7 @@ describe('claims API over HTTP (local adapter, DynamoDB Local)', () => {
   it('answers 401 without or with a bad token and 403 for a reviewer creating a claim', async () => {
     expect((await api.request('GET', '/v1/claims')).status).toBe(401);
     expect((await api.request('GET', '/v1/claims', { token: `${partnerA}x` })).status).toBe(401);
-    const asReviewer = await api.request('POST', '/v1/claims', { token: reviewer, body: draft() });
+    const asReviewer = await api.request('POST', '/v1/claims', { token: reviewer, body: claimDraft() });
     expect(asReviewer.status).toBe(403);
     const noRole = await api.token({ sub: 'nobody', roles: [] });
     expect((await api.request('GET', '/v1/claims', { token: noRole })).status).toBe(403);
@@ -75,7 +75,7 @@ describe('claims API over HTTP (local adapter, DynamoDB Local)', () => {
     const before = await api.request('GET', '/v1/claims?limit=100', { token: partnerB });
     const bad = await api.request('POST', '/v1/claims', {
       token: partnerB,
-      body: draft({
+      body: claimDraft({
         customer: { tenantId: 'not-a-guid', domain: 'contoso.com', contact: { name: 'C', email: 'nope' } },
         surprise: true,
       }),
@@ -101,7 +101,7 @@ describe('claims API over HTTP (local adapter, DynamoDB Local)', () => {
     expect(wrongType.status).toBe(415);
     const injected = await api.request('POST', '/v1/claims', {
       token: partnerA,
-      body: draft({
+      body: claimDraft({
         partner: { mpnId: '1234567', contact: { name: 'Pat\r\nBcc: evil@x.com', email: 'pat@fabrikam.com' } },
       }),
     });
@@ -120,12 +120,12 @@ describe('claims API over HTTP (local adapter, DynamoDB Local)', () => {
     for (let n = 0; n < 5; n++) {
       const { json } = await api.request('POST', '/v1/claims', {
         token: partnerC,
-        body: draft({ name: `Claim ${n}` }),
+        body: claimDraft({ name: `Claim ${n}` }),
       });
       ids.push((json as { id: string }).id);
       api.clock.advance(1000);
     }
-    await api.request('POST', '/v1/claims', { token: partnerD, body: draft() });
+    await api.request('POST', '/v1/claims', { token: partnerD, body: claimDraft() });
 
     const seen: string[] = [];
     let cursor: string | null = null;
@@ -165,7 +165,7 @@ describe('claims API over HTTP (local adapter, DynamoDB Local)', () => {
     for (const token of [partnerA, partnerB, partnerA, partnerB]) {
       const { json } = await api.request('POST', '/v1/claims', {
         token,
-        body: draft({
+        body: claimDraft({
           customer: {
             tenantId: tenant,
             domain: 'tailspin.com',

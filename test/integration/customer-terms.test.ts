@@ -10,10 +10,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConsentTokens } from '../../functions/adapters/consent-tokens.js';
 import { DynamoDbClaimStore } from '../../functions/adapters/dynamodb-claim-store.js';
 import { ManualClock } from '../../functions/domain/clock.js';
+import type { OutboxEvent } from '../../functions/domain/ports/outbox.js';
 import { buildConsentHandler, type ConsentHandler } from '../../functions/http/consent-handler.js';
-import type { OutboxEvent } from '../../functions/use-cases/relay-outbox.js';
 import { createConsentDeps, createDocumentClient } from '../../functions/wiring.js';
 import { lambdaContext } from '../../infra/local/lambda-context.js';
+import { claimDraft, draftCustomer } from '../support/claim-draft.js';
 import { createTestTable, type TestTable } from '../support/dynamodb.js';
 import { TO_APPROVAL, walkClaim } from '../support/store-fixtures.js';
 import { startTestApi, type TestApi } from '../support/test-api.js';
@@ -46,17 +47,10 @@ describe('the customer contact belongs to the customer', () => {
   it('refuses a create whose contact is outside customer.domain, naming the field', async () => {
     const response = await api.request('POST', '/v1/claims', {
       token: cast.alice,
-      body: {
+      body: claimDraft({
         name: 'Routed to the partner',
-        customer: {
-          tenantId: '8f0c2a5e-4b1d-4c3e-9a7f-1e2d3c4b5a69',
-          domain: 'contoso.com',
-          contact: { name: 'Chris', email: 'pat@fabrikam.com' },
-        },
-        partner: { mpnId: '1234567', contact: { name: 'Pat', email: 'pat@fabrikam.com' } },
-        activity: 'preSales',
-        products: [{ family: 'microsoft365', workload: 'Teams' }],
-      },
+        customer: draftCustomer({ contact: { name: 'Chris', email: 'pat@fabrikam.com' } }),
+      }),
     });
     expect(fieldOf(response)).toEqual([
       { field: 'customer.contact.email', reason: expect.stringContaining('contoso.com') },
@@ -64,28 +58,20 @@ describe('the customer contact belongs to the customer', () => {
     // A look-alike domain is not a subdomain.
     const lookAlike = await api.request('POST', '/v1/claims', {
       token: cast.alice,
-      body: {
+      body: claimDraft({
         name: 'Look-alike',
-        customer: {
-          tenantId: '8f0c2a5e-4b1d-4c3e-9a7f-1e2d3c4b5a69',
-          domain: 'contoso.com',
-          contact: { name: 'Chris', email: 'chris@notcontoso.com' },
-        },
-        partner: { mpnId: '1234567', contact: { name: 'Pat', email: 'pat@fabrikam.com' } },
-        activity: 'preSales',
-        products: [{ family: 'microsoft365', workload: 'Teams' }],
-      },
+        customer: draftCustomer({ contact: { name: 'Chris', email: 'chris@notcontoso.com' } }),
+      }),
     });
     expect(fieldOf(lookAlike)?.[0]?.field).toBe('customer.contact.email');
   });
 
   it('accepts a subdomain address in any case', async () => {
     const claim = await createClaim(api, cast.alice, {
-      customer: {
-        tenantId: '8f0c2a5e-4b1d-4c3e-9a7f-1e2d3c4b5a69',
+      customer: draftCustomer({
         domain: 'Contoso.com',
         contact: { name: 'Chris', email: 'Chris@EU.contoso.COM' },
-      },
+      }),
     });
     expect(claim.customer.contact.email).toBe('Chris@EU.contoso.COM');
   });

@@ -6,10 +6,9 @@
  * Step Functions or relay would.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoDbClaimStore } from '../../functions/adapters/dynamodb-claim-store.js';
 import type { Clock } from '../../functions/domain/clock.js';
 import { denyConsent } from '../../functions/use-cases/consent.js';
-import { createDocumentClient } from '../../functions/wiring.js';
+import { createClaimStore } from '../../functions/wiring.js';
 import { calendar, TO_APPROVAL, walkClaim } from '../support/store-fixtures.js';
 import { startTestApi, type TestApi } from '../support/test-api.js';
 import {
@@ -139,7 +138,7 @@ describe('deadlines bind the actions, and a late timer takes effect at its deadl
   });
 
   it('a deny read a millisecond before the window ends is decided on that one instant, never refused half-way', async () => {
-    const store = new DynamoDbClaimStore(createDocumentClient(api.table.client), api.table.tableName);
+    const store = createClaimStore({ tableName: api.table.tableName, dynamoDbClient: api.table.client });
     const record = await walkClaim(store, api.clock, 'consent-edge', TO_APPROVAL, 'Edge of the window');
     const endsAt = record.claim.consent?.endsAt as string;
     // The window check reads a millisecond before the end; any later read is at the end.

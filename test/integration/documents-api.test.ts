@@ -10,11 +10,11 @@
  */
 import { HeadObjectCommand, S3ServiceException } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { uploadKeyOf } from '../../functions/adapters/document-object-keys.js';
+import { uploadKeyOf } from '../../functions/storage-layout/document-object-keys.js';
 import { createS3Client } from '../../functions/wiring.js';
+import { claimDraft } from '../support/claim-draft.js';
 import { sampleHtml, samplePdf } from '../support/sample-files.js';
 import { startTestApi, type TestApi, type TestResponse } from '../support/test-api.js';
-import { draft as claimDraft } from '../support/workflow.js';
 
 const PDF = 'application/pdf';
 

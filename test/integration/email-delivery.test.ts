@@ -17,17 +17,17 @@ import { SESClient } from '@aws-sdk/client-ses';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { DynamoDbClaimStore } from '../../functions/adapters/dynamodb-claim-store.js';
-import { buildRelayHandler } from '../../functions/adapters/dynamodb-stream-relay.js';
-import { SesMailer } from '../../functions/adapters/ses-mailer.js';
+import type { DynamoDbClaimStore } from '../../functions/adapters/dynamodb-claim-store.js';
 import { ManualClock } from '../../functions/domain/clock.js';
+import { buildRelayHandler } from '../../functions/events/outbox-relay-handler.js';
 import { EMAIL_LEASE_MS } from '../../functions/use-cases/relay-outbox.js';
-import { createDocumentClient, createRelayDeps } from '../../functions/wiring.js';
+import { createClaimStore, createDocumentClient, createRelayDeps } from '../../functions/wiring.js';
 import { LOCAL_AWS_CREDENTIALS, LOCAL_AWS_REGION } from '../../infra/local/dynamodb-local.js';
 import { LocalEventLog } from '../../infra/local/local-event-log.js';
 import { type LocalSes, startLocalSes } from '../../infra/local/ses-local.js';
 import { type StreamPoller, startStreamPoller } from '../../infra/local/stream-poller.js';
 import { createTestTable, type TestTable } from '../support/dynamodb.js';
+import { outboxBatchOf } from '../support/outbox-stream.js';
 import { TO_APPROVAL, walkClaim } from '../support/store-fixtures.js';
 
 /** Where the dying process stops. */
@@ -51,7 +51,7 @@ describe('no email is ever lost: a crash between any two steps, then a redeliver
 
   beforeAll(async () => {
     table = await createTestTable('email-delivery');
-    store = new DynamoDbClaimStore(createDocumentClient(table.client), table.tableName);
+    store = createClaimStore({ tableName: table.tableName, dynamoDbClient: table.client });
     ses = await startLocalSes();
     poller = await startStreamPoller({
       endpoint: table.endpoint,
@@ -95,16 +95,7 @@ describe('no email is ever lost: a crash between any two steps, then a redeliver
   /** The outbox records of `claimId` the stream delivered, as one batch in stream order. */
   async function outboxBatch(claimId: string): Promise<DynamoDBStreamEvent> {
     await poller.drain();
-    const Records = delivered
-      .flatMap((b) => b.Records)
-      .filter(
-        (r) =>
-          r.eventName === 'INSERT' &&
-          r.dynamodb?.NewImage?.type?.S === 'outbox' &&
-          r.dynamodb.NewImage.claimId?.S === claimId,
-      );
-    expect(Records.length).toBeGreaterThan(0);
-    return { Records };
+    return outboxBatchOf(delivered, claimId);
   }
 
   /** A relay process as the Lambda entry builds it, with its own clients; `crashAt` makes it die there. */
@@ -145,19 +136,20 @@ describe('no email is ever lost: a crash between any two steps, then a redeliver
       { step: 'initialize', name: 'injectCrash' },
     );
     processes.push(dynamoDbClient, sesClient);
-    const handler = buildRelayHandler({
-      ...createRelayDeps({
+    const handler = buildRelayHandler(
+      createRelayDeps({
         tableName: table.tableName,
         dynamoDbClient,
         clock,
         consentSecret: 'x'.repeat(40),
         publicBaseUrl: 'https://claims.example.com',
-        timers: { start: async () => {} },
-        mailer: new SesMailer(sesClient, 'no-reply@claims.example.com'),
-        publisher: new LocalEventLog(),
+        email: { sender: 'no-reply@claims.example.com', client: sesClient },
+        timers: { start: async () => {}, stop: async () => {} },
+        documents: { markFinal: async () => {} },
+        events: new LocalEventLog(),
+        logger: new Logger({ serviceName: 'test', logLevel: 'SILENT' }),
       }),
-      logger: new Logger({ serviceName: 'test', logLevel: 'SILENT' }),
-    });
+    );
     return async (batch) => {
       if (dead) throw gone();
       // Committed and delivered, but the process dies before it reads the record.

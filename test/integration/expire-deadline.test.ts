@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoDbClaimStore } from '../../functions/adapters/dynamodb-claim-store.js';
+import type { DynamoDbClaimStore } from '../../functions/adapters/dynamodb-claim-store.js';
 import { ManualClock } from '../../functions/domain/clock.js';
 import { verifyHistoryChain } from '../../functions/domain/history.js';
-import { expireDeadline, timerExecutionName } from '../../functions/use-cases/expire-deadline.js';
-import { createDocumentClient } from '../../functions/wiring.js';
+import { timerExecutionName } from '../../functions/domain/timers.js';
+import { expireDeadline } from '../../functions/use-cases/expire-deadline.js';
+import { createClaimStore } from '../../functions/wiring.js';
 import { createTestTable, type TestTable } from '../support/dynamodb.js';
 import { calendar, TO_PARTNER_ACTION, walkClaim } from '../support/store-fixtures.js';
 
@@ -16,7 +17,7 @@ describe('expire-deadline against DynamoDB Local', () => {
 
   beforeAll(async () => {
     table = await createTestTable('expire');
-    store = new DynamoDbClaimStore(createDocumentClient(table.client), table.tableName);
+    store = createClaimStore({ tableName: table.tableName, dynamoDbClient: table.client });
   });
   afterAll(async () => table?.destroy());
 

@@ -10,20 +10,17 @@ import { DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dy
 import { SESClient } from '@aws-sdk/client-ses';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ConsentTokens } from '../../functions/adapters/consent-tokens.js';
-import { DynamoDbClaimStore } from '../../functions/adapters/dynamodb-claim-store.js';
-import { DynamoDbEmailLedger } from '../../functions/adapters/dynamodb-email-ledger.js';
-import { buildRelayHandler } from '../../functions/adapters/dynamodb-stream-relay.js';
-import { SesMailer } from '../../functions/adapters/ses-mailer.js';
 import type { Actor } from '../../functions/domain/claim.js';
 import { ManualClock } from '../../functions/domain/clock.js';
 import { verifyHistoryChain } from '../../functions/domain/history.js';
 import type { ClaimAction } from '../../functions/domain/lifecycle.js';
-import type { ClaimRecord } from '../../functions/domain/ports.js';
+import type { ClaimRecord, ClaimStore } from '../../functions/domain/ports/claim-store.js';
+import type { DomainEvent, EventPublisher, TimerScheduler } from '../../functions/domain/ports/outbox.js';
+import type { TimerInput } from '../../functions/domain/timers.js';
+import { buildRelayHandler } from '../../functions/events/outbox-relay-handler.js';
 import { buildApiHandler } from '../../functions/http/api-handler.js';
-import { expireDeadline, type TimerInput } from '../../functions/use-cases/expire-deadline.js';
-import type { DomainEvent, EventPublisher, TimerScheduler } from '../../functions/use-cases/relay-outbox.js';
-import { createApiDeps, createDocumentClient } from '../../functions/wiring.js';
+import { expireDeadline } from '../../functions/use-cases/expire-deadline.js';
+import { createApiDeps, createClaimStore, createRelayDeps } from '../../functions/wiring.js';
 import { LOCAL_AWS_CREDENTIALS, LOCAL_AWS_REGION } from '../../infra/local/dynamodb-local.js';
 import { type RunningHttpServer, startLocalHttpServer } from '../../infra/local/http-adapter.js';
 import { createLocalAuth } from '../../infra/local/local-auth.js';
@@ -33,8 +30,9 @@ import { createLocalTimers, type LocalTimers } from '../../infra/local/local-tim
 import { type LocalSes, startLocalSes } from '../../infra/local/ses-local.js';
 import { type StreamPoller, startStreamPoller } from '../../infra/local/stream-poller.js';
 import { createTestTable, type TestTable } from '../support/dynamodb.js';
+import { outboxBatchOf } from '../support/outbox-stream.js';
 import { calendar, partner, reviewer, stepClaim, TO_APPROVAL, walkClaim } from '../support/store-fixtures.js';
-import type { TestApi, TestRequestOptions, TestResponse } from '../support/test-api.js';
+import { type TestApi, testClient } from '../support/test-api.js';
 import {
   act,
   type Cast,
@@ -146,30 +144,7 @@ describe('faults injected at the SDK middleware stack of the API’s DynamoDB cl
       localRoutes: [tokenRoute(auth)],
       logError: () => {},
     });
-    const request = async (method: string, path: string, opts: TestRequestOptions = {}) => {
-      const headers: Record<string, string> = { ...opts.headers };
-      if (opts.token) headers.authorization = `Bearer ${opts.token}`;
-      const body = opts.body === undefined ? undefined : JSON.stringify(opts.body);
-      if (body !== undefined) headers['content-type'] ??= 'application/json';
-      const response = await fetch(`${server.url}${path}`, { method, headers, ...(body && { body }) });
-      const text = await response.text();
-      const isJson = /json/.test(response.headers.get('content-type') ?? '');
-      return {
-        status: response.status,
-        headers: response.headers,
-        text,
-        json: isJson && text ? JSON.parse(text) : undefined,
-      } satisfies TestResponse;
-    };
-    api = {
-      request,
-      table,
-      clock,
-      async token(tokenRequest) {
-        const response = await request('POST', '/_local/token', { body: tokenRequest });
-        return (response.json as { token: string }).token;
-      },
-    };
+    api = { ...testClient(server.url), table, clock };
     cast = await castOf(api);
   });
   afterAll(async () => {
@@ -286,7 +261,7 @@ const toApproval = TO_APPROVAL;
 
 describe('faults in the outbox relay and the timers (ports wrapped; DynamoDB Local stream, aws-ses-v2-local)', () => {
   let table: TestTable;
-  let store: DynamoDbClaimStore;
+  let store: ClaimStore;
   let ses: LocalSes;
   let poller: StreamPoller;
   let relay: (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse>;
@@ -304,8 +279,7 @@ describe('faults in the outbox relay and the timers (ports wrapped; DynamoDB Loc
 
   beforeAll(async () => {
     table = await createTestTable('faults-relay');
-    const documentClient = createDocumentClient(table.client);
-    store = new DynamoDbClaimStore(documentClient, table.tableName);
+    store = createClaimStore({ tableName: table.tableName, dynamoDbClient: table.client });
     ses = await startLocalSes();
     const sesClient = new SESClient({
       endpoint: ses.url,
@@ -327,6 +301,7 @@ describe('faults in the outbox relay and the timers (ports wrapped; DynamoDB Loc
         }
         return timers.start(input);
       },
+      stop: (timer) => timers.stop(timer),
     };
     // The event bus, wrapped at the EventPublisher port.
     const publisher: EventPublisher = {
@@ -338,19 +313,20 @@ describe('faults in the outbox relay and the timers (ports wrapped; DynamoDB Loc
         return events.publish(batch);
       },
     };
-    relay = buildRelayHandler({
-      timers: scheduler,
-      mailer: new SesMailer(sesClient, 'no-reply@claims.example.com'),
-      ledger: new DynamoDbEmailLedger(documentClient, table.tableName),
-      publisher,
-      consentLinks: new ConsentTokens(
-        documentClient,
-        table.tableName,
-        'x'.repeat(40),
-        'https://claims.example.com',
-      ),
-      logger: new Logger({ serviceName: 'test', logLevel: 'SILENT' }),
-    });
+    relay = buildRelayHandler(
+      createRelayDeps({
+        tableName: table.tableName,
+        dynamoDbClient: table.client,
+        consentSecret: 'x'.repeat(40),
+        publicBaseUrl: 'https://claims.example.com',
+        portalUrl: 'https://partners.example.com',
+        email: { sender: 'no-reply@claims.example.com', client: sesClient },
+        timers: scheduler,
+        documents: { markFinal: async () => {} }, // no S3 in this test
+        events: publisher,
+        logger: new Logger({ serviceName: 'test', logLevel: 'SILENT' }),
+      }),
+    );
     poller = await startStreamPoller({
       endpoint: table.endpoint,
       tableName: table.tableName,
@@ -387,16 +363,7 @@ describe('faults in the outbox relay and the timers (ports wrapped; DynamoDB Loc
   /** The outbox records of `claimId` the stream delivered, as one batch in stream order. */
   async function outboxBatch(claimId: string): Promise<DynamoDBStreamEvent> {
     await poller.drain();
-    const Records = delivered
-      .flatMap((b) => b.Records)
-      .filter(
-        (r) =>
-          r.eventName === 'INSERT' &&
-          r.dynamodb?.NewImage?.type?.S === 'outbox' &&
-          r.dynamodb.NewImage.claimId?.S === claimId,
-      );
-    expect(Records.length).toBeGreaterThan(0);
-    return { Records };
+    return outboxBatchOf(delivered, claimId);
   }
   const timersOf = (claimId: string) => timers.pending().filter((t) => t.claimId === claimId);
 
@@ -458,6 +425,7 @@ describe('faults in the outbox relay and the timers (ports wrapped; DynamoDB Loc
   );
 
   it('a duplicate stream record (twice in one batch, then the whole batch again) does nothing twice', async () => {
+    const stoppedBefore = timers.counts().stopped;
     await walk('dup-1', toApproval);
     const batch = await outboxBatch('dup-1');
     const doubled = { Records: batch.Records.flatMap((r) => [r, structuredClone(r)]) };
@@ -466,11 +434,9 @@ describe('faults in the outbox relay and the timers (ports wrapped; DynamoDB Loc
     expect(await relay(batch)).toEqual({ batchItemFailures: [] });
 
     expect(await inbox()).toHaveLength(1);
-    expect(
-      timersOf('dup-1')
-        .map((t) => t.deadline)
-        .sort(),
-    ).toEqual(['consentEndsAt', 'decisionBy', 'reviewStartBy']);
+    // Each timer started once and the superseded ones stopped (issue 16): only the live one is open.
+    expect(timersOf('dup-1').map((t) => t.deadline)).toEqual(['consentEndsAt']);
+    expect(timers.counts().stopped - stoppedBefore).toBe(2);
     const ids = published.map((e) => e.id);
     expect(new Set(ids)).toEqual(
       new Set(events.events.filter((e) => e.claimId === 'dup-1').map((e) => e.id)),

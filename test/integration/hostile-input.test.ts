@@ -40,15 +40,15 @@ import {
   signingKeyPath,
 } from '../../infra/local/local-auth.js';
 import { tokenRoute } from '../../infra/local/local-routes.js';
+import { claimDraft } from '../support/claim-draft.js';
 import { createTestTable, type TestTable } from '../support/dynamodb.js';
-import type { TestApi, TestRequestOptions, TestResponse } from '../support/test-api.js';
+import { type TestApi, type TestResponse, testClient } from '../support/test-api.js';
 import {
   ACTION_BODIES,
   type Cast,
   type ClaimView,
   castOf,
   claimIn,
-  draft,
   footprint,
   type Status,
 } from '../support/workflow.js';
@@ -72,7 +72,7 @@ const BODY_ROUTES: {
     method: 'POST',
     action: '',
     schema: claimDraftSchema,
-    valid: draft(),
+    valid: claimDraft(),
     status: 'none',
     who: 'bob',
   },
@@ -313,38 +313,7 @@ describe('hostile input: never a 5xx, always a 4xx problem+json, never a change'
       maxBodyBytes: 1024 * 1024,
       logError: () => {},
     });
-    const request = async (method: string, path: string, opts: TestRequestOptions = {}) => {
-      const headers: Record<string, string> = {};
-      let body: string | undefined;
-      if (opts.body !== undefined || opts.rawBody !== undefined) {
-        headers['content-type'] = 'application/json';
-        body = opts.rawBody ?? JSON.stringify(opts.body);
-      }
-      if (opts.token !== undefined) headers.authorization = `Bearer ${opts.token}`;
-      Object.assign(headers, opts.headers);
-      const response = await fetch(`${server.url}${path}`, {
-        method,
-        headers,
-        ...(body !== undefined && { body }),
-      });
-      const text = await response.text();
-      const isJson = /^application\/([\w.-]+\+)?json\b/i.test(response.headers.get('content-type') ?? '');
-      return {
-        status: response.status,
-        headers: response.headers,
-        text,
-        json: isJson && text ? JSON.parse(text) : undefined,
-      };
-    };
-    api = {
-      request,
-      table,
-      clock,
-      async token(tokenRequest) {
-        const response = await request('POST', '/_local/token', { body: tokenRequest });
-        return (response.json as { token: string }).token;
-      },
-    };
+    api = { ...testClient(server.url), table, clock };
     cast = await castOf(api);
     for (const status of ['editing', 'submitted', 'underReview', 'rejected', 'disputed'] as const) {
       claims.set(status, await claimIn(api, { partner: cast.alice, rita: cast.rita }, status));
@@ -438,7 +407,7 @@ describe('hostile input: never a 5xx, always a 4xx problem+json, never a change'
     const create = (body: unknown, token = cast.bob) => api.request('POST', '/v1/claims', { token, body });
 
     it('oversized bodies → 413 (over 64 KiB at the handler, over 1 MiB at the adapter)', async () => {
-      const big = draft({ name: 'x'.repeat(MAX_BODY_BYTES) });
+      const big = claimDraft({ name: 'x'.repeat(MAX_BODY_BYTES) });
       expectRefusal(await create(big), [413]);
       expectRefusal(await patch({ name: 'y'.repeat(MAX_BODY_BYTES + 1) }), [413]);
       expectRefusal(
@@ -521,7 +490,7 @@ describe('hostile input: never a 5xx, always a 4xx problem+json, never a change'
       const response = await patch({ name });
       expectFieldErrors(response);
       expect((response.json as { errors: { field: string }[] }).errors.map((e) => e.field)).toContain('name');
-      expectFieldErrors(await create(draft({ name })));
+      expectFieldErrors(await create(claimDraft({ name })));
     });
 
     it.each([
@@ -731,7 +700,7 @@ describe('hostile input: never a 5xx, always a 4xx problem+json, never a change'
         for (const [method, path, body] of [
           ['GET', '/v1/claims', undefined],
           ['GET', `/v1/claims/${editing().id}`, undefined],
-          ['POST', '/v1/claims', draft()],
+          ['POST', '/v1/claims', claimDraft()],
           ['PATCH', `/v1/claims/${editing().id}`, { name: 'Owned' }],
           ['POST', `/v1/claims/${claims.get('underReview')?.id}/approve`, {}],
         ] as const) {
@@ -746,7 +715,7 @@ describe('hostile input: never a 5xx, always a 4xx problem+json, never a change'
           await sign({ partnerId: '' }),
           await sign({ roles: 'Partner.GlobalAdmin Reviewer', partnerId: undefined }),
         ]) {
-          expectRefusal(await create(draft(), token), [403]);
+          expectRefusal(await create(claimDraft(), token), [403]);
         }
       });
     });
@@ -803,7 +772,7 @@ describe('hostile input: never a 5xx, always a 4xx problem+json, never a change'
         '--x\r\nContent-Disposition: form-data; name="name"\r\n\r\nOwned\r\n--x--',
       ],
       ['application/xml', '<name>Owned</name>'],
-      ['text/plain', JSON.stringify(draft())],
+      ['text/plain', JSON.stringify(claimDraft())],
     ])('a non-JSON content type (%s) → 415', async (contentType, body) => {
       for (const path of ['/v1/claims', `/v1/claims/${editing().id}/comments`]) {
         const response = await api.request('POST', path, {

@@ -6,6 +6,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createLocalDynamoDbClient } from '../../infra/local/dynamodb-local.js';
+import { claimDraft } from '../support/claim-draft.js';
 import { seedAvailableDocument } from '../support/documents.js';
 import { dynamoDbEndpoint } from '../support/dynamodb.js';
 import { startTestApi, type TestApi, type TestResponse } from '../support/test-api.js';
@@ -18,7 +19,6 @@ import {
   claimIn,
   claimOf,
   createClaim,
-  draft,
   footprint,
   problemOf,
 } from '../support/workflow.js';
@@ -33,7 +33,7 @@ describe('Idempotency-Key on POST routes', () => {
   });
   afterAll(async () => api?.stop());
 
-  const create = (token: string, key: string | undefined, body: unknown = draft()) =>
+  const create = (token: string, key: string | undefined, body: unknown = claimDraft()) =>
     api.request('POST', '/v1/claims', {
       token,
       body,
@@ -90,7 +90,7 @@ describe('Idempotency-Key on POST routes', () => {
   it('the same key with a different body is a 422 problem and writes nothing', async () => {
     claimOf(await create(cast.alice, 'body-bound'), 201);
     const before = await countOwn(cast.alice);
-    const reused = await create(cast.alice, 'body-bound', draft({ name: 'Another claim altogether' }));
+    const reused = await create(cast.alice, 'body-bound', claimDraft({ name: 'Another claim altogether' }));
     expect(reused.status).toBe(422);
     expect(problemOf(reused).type).toMatch(/idempotency-key-reused$/);
     expect(await countOwn(cast.alice)).toBe(before);
@@ -168,10 +168,10 @@ describe('Idempotency-Key: scope and request identity', () => {
     const second = await partnerToken('X', 'y/z');
     const headers = { 'idempotency-key': 'scope-check' };
     const mine = claimOf(
-      await api.request('POST', '/v1/claims', { token: first, body: draft(), headers }),
+      await api.request('POST', '/v1/claims', { token: first, body: claimDraft(), headers }),
       201,
     );
-    const theirs = await api.request('POST', '/v1/claims', { token: second, body: draft(), headers });
+    const theirs = await api.request('POST', '/v1/claims', { token: second, body: claimDraft(), headers });
     const created = claimOf(theirs, 201);
     expect(created.id).not.toBe(mine.id);
     expect(created.partnerId).toBe('X');
@@ -179,7 +179,7 @@ describe('Idempotency-Key: scope and request identity', () => {
 
   it('the same JSON with other whitespace and key order is the same request, not a 422', async () => {
     const token = await partnerToken('partner-ws', 'wes');
-    const body = draft() as Record<string, unknown>;
+    const body = claimDraft() as Record<string, unknown>;
     const headers = { 'idempotency-key': 'same-json' };
     const first = claimOf(
       await api.request('POST', '/v1/claims', { token, rawBody: JSON.stringify(body), headers }),
@@ -239,7 +239,7 @@ describe('Idempotency-Key: a create retried after a crash yields exactly one cla
     api.token({ sub: 'crash-test', partnerId, roles: ['Partner.GlobalAdmin'] });
   const claimsOf = async (token: string) =>
     ((await api.request('GET', '/v1/claims?limit=100', { token })).json as { items: ClaimView[] }).items;
-  const create = (token: string, key: string, body: unknown = draft()) =>
+  const create = (token: string, key: string, body: unknown = claimDraft()) =>
     api.request('POST', '/v1/claims', { token, body, headers: { 'idempotency-key': key } });
   /** Moves `Date.now()` (what Powertools reads) forward. */
   const later = (ms: number) => {
@@ -247,20 +247,26 @@ describe('Idempotency-Key: a create retried after a crash yields exactly one cla
     vi.spyOn(Date, 'now').mockImplementation(() => realNow() + ms);
   };
 
-  /** Sends a create that crashes after its commit; resolves once the claim is committed. */
-  async function crashingCreate(token: string, key: string, mode: 'die' | 'lose-response') {
+  /** Sends a POST that crashes after its commit; resolves once its transaction is committed. */
+  async function crashingPost(
+    token: string,
+    key: string,
+    mode: 'die' | 'lose-response',
+    path = '/v1/claims',
+    body: unknown = claimDraft(),
+  ) {
     const committed = new Promise<void>((resolve) => {
       crash = { mode, committed: resolve };
     });
     const aborted = new AbortController();
-    const first = fetch(`${api.url}/v1/claims`, {
+    const first = fetch(`${api.url}${path}`, {
       method: 'POST',
       headers: {
         authorization: `Bearer ${token}`,
         'content-type': 'application/json',
         'idempotency-key': key,
       },
-      body: JSON.stringify(draft()),
+      body: JSON.stringify(body),
       signal: aborted.signal,
     }).then(
       (response) => response.status,
@@ -270,6 +276,8 @@ describe('Idempotency-Key: a create retried after a crash yields exactly one cla
     if (mode === 'die') aborted.abort();
     return first;
   }
+  const crashingCreate = (token: string, key: string, mode: 'die' | 'lose-response') =>
+    crashingPost(token, key, mode);
 
   it.each([
     ['after the in-progress record expired', 10 * 60_000],
@@ -290,7 +298,7 @@ describe('Idempotency-Key: a create retried after a crash yields exactly one cla
       expect(retry.headers.get('location')).toBe(`/v1/claims/${committed?.id}`);
       expect(await claimsOf(fresh)).toHaveLength(1);
       // The same key with another body, even now, is another request: refused.
-      const reused = await create(fresh, 'lost-answer', draft({ name: 'Something else' }));
+      const reused = await create(fresh, 'lost-answer', claimDraft({ name: 'Something else' }));
       expect(reused.status).toBe(422);
       expect(problemOf(reused).type).toMatch(/idempotency-key-reused$/);
       expect(await claimsOf(fresh)).toHaveLength(1);
@@ -305,5 +313,34 @@ describe('Idempotency-Key: a create retried after a crash yields exactly one cla
     expect(retry.status, retry.text).toBe(201);
     expect((retry.json as ClaimView).id).toBe(committed?.id);
     expect(await claimsOf(token)).toHaveLength(1);
+  });
+
+  it('a comment whose process died after the commit, retried after the in-progress record expired, is in the history once', async () => {
+    const token = await partnerToken('crash-comment');
+    const claim = claimOf(await create(token, 'the-claim'), 201);
+    const path = `/v1/claims/${claim.id}/comments`;
+    expect(await crashingPost(token, 'lost-comment', 'die', path, { text: 'Said once' })).toBe('no answer');
+
+    later(10 * 60_000);
+    const fresh = await partnerToken('crash-comment');
+    const retry = await api.request('POST', path, {
+      token: fresh,
+      body: { text: 'Said once' },
+      headers: { 'idempotency-key': 'lost-comment' },
+    });
+    expect(retry.status, retry.text).toBe(201);
+    const comments = (await api.request('GET', path, { token: fresh })).json as {
+      items: { id: string; text: string }[];
+    };
+    expect(comments.items.filter((c) => c.text === 'Said once')).toHaveLength(1);
+    expect((retry.json as { id: string }).id).toBe(comments.items.find((c) => c.text === 'Said once')?.id);
+    // The same key with another text is another request, even now: refused, nothing added.
+    const reused = await api.request('POST', path, {
+      token: fresh,
+      body: { text: 'Said otherwise' },
+      headers: { 'idempotency-key': 'lost-comment' },
+    });
+    expect(reused.status).toBe(422);
+    expect(problemOf(reused).type).toMatch(/idempotency-key-reused$/);
   });
 });

@@ -12,7 +12,7 @@ import {
   PutItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { INDEXES, KEY, TTL_ATTRIBUTE } from '../../functions/adapters/table-schema.js';
+import { INDEXES, KEY, TTL_ATTRIBUTE } from '../../functions/storage-layout/table-schema.js';
 import { ensureTable, tableDefinition } from '../../infra/local/create-table.js';
 import {
   createLocalDynamoDbClient,

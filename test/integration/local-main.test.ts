@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SESClient, SendEmailCommand } from '@aws-sdk/client-ses';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { claimDraft } from '../support/claim-draft.js';
 
 /** `npm start` as a user runs it: infra/local/main.ts in its own node process. */
 const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
@@ -106,17 +107,7 @@ async function stopWith(
   return { code, java };
 }
 
-const draft = {
-  name: 'Kept across restarts',
-  customer: {
-    tenantId: '8f0c2a5e-4b1d-4c3e-9a7f-1e2d3c4b5a69',
-    domain: 'contoso.com',
-    contact: { name: 'Chris Customer', email: 'chris@contoso.com' },
-  },
-  partner: { mpnId: '1234567', contact: { name: 'Pat Partner', email: 'pat@fabrikam.com' } },
-  activity: 'preSales',
-  products: [{ family: 'businessApplications', workload: 'Dynamics 365 Sales' }],
-};
+const draft = claimDraft({ name: 'Kept across restarts' });
 
 describe('npm start (infra/local/main.ts)', () => {
   let dataDir: string;

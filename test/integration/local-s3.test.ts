@@ -12,13 +12,13 @@ import { join } from 'node:path';
 import { DeleteObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import { afterEach, describe, expect, it } from 'vitest';
-import { UPLOAD_PREFIX } from '../../functions/adapters/document-object-keys.js';
+import { UPLOAD_PREFIX } from '../../functions/storage-layout/document-object-keys.js';
 import { createS3Client } from '../../functions/wiring.js';
 import { LOCAL_DOCUMENTS_BUCKET, type LocalCloud, startLocalCloud } from '../../infra/local/local-cloud.js';
 import { type LocalS3, startLocalS3 } from '../../infra/local/s3-local.js';
+import { claimDraft } from '../support/claim-draft.js';
 import { createTestTable, type TestTable } from '../support/dynamodb.js';
 import { samplePdf } from '../support/sample-files.js';
-import { draft } from '../support/workflow.js';
 
 interface Upload {
   url: string;
@@ -142,7 +142,7 @@ describe('uploads across a restart of the local stack', () => {
         roles: ['Partner.GlobalAdmin'],
       })
     ).json.token as string;
-    const claimId = (await call('POST', '/v1/claims', token, draft())).json.id as string;
+    const claimId = (await call('POST', '/v1/claims', token, claimDraft())).json.id as string;
     const bytes = samplePdf();
     const declared = (
       await call('POST', `/v1/claims/${claimId}/documents`, token, {
@@ -191,7 +191,7 @@ describe('uploads across a restart of the local stack', () => {
         roles: ['Partner.GlobalAdmin'],
       })
     ).json.token as string;
-    const claimId = (await call('POST', '/v1/claims', token, draft())).json.id as string;
+    const claimId = (await call('POST', '/v1/claims', token, claimDraft())).json.id as string;
     const bytes = samplePdf();
     const { upload } = (
       await call('POST', `/v1/claims/${claimId}/documents`, token, {

@@ -13,9 +13,9 @@ import { ensureTable } from '../../infra/local/create-table.js';
 import { LOCAL_AWS_CREDENTIALS, LOCAL_AWS_REGION } from '../../infra/local/dynamodb-local.js';
 import { type LocalCloud, startLocalCloud } from '../../infra/local/local-cloud.js';
 import { type StreamPoller, startStreamPoller } from '../../infra/local/stream-poller.js';
+import { claimDraft } from '../support/claim-draft.js';
 import { seedAvailableDocument } from '../support/documents.js';
 import { createTestTable, type TestTable } from '../support/dynamodb.js';
-import { draft } from '../support/workflow.js';
 
 /** An error as the DynamoDB Streams service sends it (name, fault, HTTP status). */
 function streamsError(name: string, message: string, status = 400) {
@@ -251,7 +251,7 @@ describe('the local stack with a failing stream', () => {
     ).json.token as string;
     /** Creates a claim with a verified document and submits it (which arms the review timer). */
     const submitClaim = async () => {
-      const id = (await call('POST', '/v1/claims', draft(), token)).json.id as string;
+      const id = (await call('POST', '/v1/claims', claimDraft(), token)).json.id as string;
       await seedAvailableDocument(
         { table: { client: testTable.client, tableName: running.tableName }, clock: running.clock },
         id,

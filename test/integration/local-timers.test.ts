@@ -1,12 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoDbClaimStore } from '../../functions/adapters/dynamodb-claim-store.js';
+import type { DynamoDbClaimStore } from '../../functions/adapters/dynamodb-claim-store.js';
 import { ManualClock } from '../../functions/domain/clock.js';
-import {
-  expireDeadline,
-  type TimerExecutionInput,
-  timerExecutionInput,
-} from '../../functions/use-cases/expire-deadline.js';
-import { createDocumentClient } from '../../functions/wiring.js';
+import { type TimerExecutionInput, timerExecutionInput } from '../../functions/domain/timers.js';
+import { expireDeadline } from '../../functions/use-cases/expire-deadline.js';
+import { createClaimStore } from '../../functions/wiring.js';
 import { startLifecycleRuntime } from '../../infra/local/lifecycle-runtime.js';
 import { claimTimerDefinition, createLocalTimers } from '../../infra/local/local-timers.js';
 import { createTestTable, type TestTable } from '../support/dynamodb.js';
@@ -26,7 +23,7 @@ describe('local Step Functions timers (aws-local-stepfunctions running claim-tim
 
   beforeAll(async () => {
     table = await createTestTable('timers');
-    store = new DynamoDbClaimStore(createDocumentClient(table.client), table.tableName);
+    store = createClaimStore({ tableName: table.tableName, dynamoDbClient: table.client });
   });
   afterAll(async () => table?.destroy());
 
@@ -148,7 +145,7 @@ describe('local Step Functions timers (aws-local-stepfunctions running claim-tim
 
     const mine = (list: TimerExecutionInput[]) =>
       list.filter((t) => t.claimId === 'lt-4').map((t) => t.deadline);
-    // Both executions are still waiting, as they would be in Step Functions…
+    // No relay ran here to stop the superseded one: both executions are still waiting…
     expect(mine(timers.pending()).sort()).toEqual(['decisionBy', 'reviewStartBy']);
     // …but the review started: the reviewStartBy timer will do nothing when it fires.
     expect(mine(await timers.live(async (id) => (await store.get(id))?.claim))).toEqual(['decisionBy']);

@@ -1,17 +1,23 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { SESClient } from '@aws-sdk/client-ses';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ConsentTokens } from '../../functions/adapters/consent-tokens.js';
-import { DynamoDbClaimStore } from '../../functions/adapters/dynamodb-claim-store.js';
-import { DynamoDbEmailLedger } from '../../functions/adapters/dynamodb-email-ledger.js';
-import { buildRelayHandler } from '../../functions/adapters/dynamodb-stream-relay.js';
-import { SesMailer } from '../../functions/adapters/ses-mailer.js';
+import { hashConsentToken } from '../../functions/adapters/consent-tokens.js';
 import type { Actor } from '../../functions/domain/claim.js';
 import { ManualClock } from '../../functions/domain/clock.js';
 import type { ClaimAction } from '../../functions/domain/lifecycle.js';
-import type { TimerInput } from '../../functions/use-cases/expire-deadline.js';
-import { createDocumentClient } from '../../functions/wiring.js';
+import type { ClaimStore } from '../../functions/domain/ports/claim-store.js';
+import type { ConsentTokenLookup } from '../../functions/domain/ports/consent-tokens.js';
+import type { TimerInput } from '../../functions/domain/timers.js';
+import { buildRelayHandler } from '../../functions/events/outbox-relay-handler.js';
+import { TTL_ATTRIBUTE } from '../../functions/storage-layout/table-schema.js';
+import {
+  createClaimStore,
+  createConsentDeps,
+  createDocumentClient,
+  createRelayDeps,
+} from '../../functions/wiring.js';
 import { LocalEventLog } from '../../infra/local/local-event-log.js';
 import { type LocalSes, startLocalSes } from '../../infra/local/ses-local.js';
 import { type StreamPoller, startStreamPoller } from '../../infra/local/stream-poller.js';
@@ -26,7 +32,7 @@ interface StoredEmail {
 
 describe('outbox relay: DynamoDB Local stream → SES (aws-ses-v2-local), timers, events', () => {
   let table: TestTable;
-  let store: DynamoDbClaimStore;
+  let store: ClaimStore;
   let ses: LocalSes;
   let sesUrl: string;
   let poller: StreamPoller;
@@ -36,14 +42,13 @@ describe('outbox relay: DynamoDB Local stream → SES (aws-ses-v2-local), timers
   // executed by the local Step Functions runner elsewhere. Names are what makes a start unique.
   const timerStarts: TimerInput[] = [];
   const events = new LocalEventLog();
-  let consentTokens: ConsentTokens;
+  let consentTokens: ConsentTokenLookup;
   let relay: ReturnType<typeof buildRelayHandler>;
   let seen: DynamoDBStreamEvent[] = [];
 
   beforeAll(async () => {
     table = await createTestTable('relay');
-    const documentClient = createDocumentClient(table.client);
-    store = new DynamoDbClaimStore(documentClient, table.tableName);
+    store = createClaimStore({ tableName: table.tableName, dynamoDbClient: table.client });
     ses = await startLocalSes();
     sesUrl = ses.url;
     const sesClient = new SESClient({
@@ -62,20 +67,21 @@ describe('outbox relay: DynamoDB Local stream → SES (aws-ses-v2-local), timers
       },
       { step: 'initialize', name: 'injectSesFailure' },
     );
-    consentTokens = new ConsentTokens(
-      documentClient,
-      table.tableName,
-      'x'.repeat(40),
-      'https://claims.example.com',
-    );
-    relay = buildRelayHandler({
-      timers: { start: async (input) => void timerStarts.push(input) },
-      mailer: new SesMailer(sesClient, 'no-reply@claims.example.com'),
-      ledger: new DynamoDbEmailLedger(documentClient, table.tableName),
-      publisher: events,
-      consentLinks: consentTokens,
+    const deps = createRelayDeps({
+      tableName: table.tableName,
+      dynamoDbClient: table.client,
+      consentSecret: 'x'.repeat(40),
+      publicBaseUrl: 'https://claims.example.com',
+      portalUrl: 'https://partners.example.com',
+      email: { sender: 'no-reply@claims.example.com', client: sesClient },
+      timers: { start: async (input) => void timerStarts.push(input), stop: async () => {} },
+      documents: { markFinal: async () => {} },
+      events,
       logger: new Logger({ serviceName: 'test', logLevel: 'SILENT' }),
     });
+    // The token as the consent pages read it.
+    consentTokens = createConsentDeps({ tableName: table.tableName, dynamoDbClient: table.client }).tokens;
+    relay = buildRelayHandler(deps);
     poller = await startStreamPoller({
       endpoint: table.endpoint,
       tableName: table.tableName,
@@ -116,6 +122,16 @@ describe('outbox relay: DynamoDB Local stream → SES (aws-ses-v2-local), timers
     expect(link).not.toBeNull();
     const token = await consentTokens.lookup(link?.[1] as string);
     expect(token).toMatchObject({ claimId: 'relay-1', endsAt: record.claim.consent?.endsAt });
+    // Operational only: the token item expires (TTL) 90 days after its consent window.
+    const { Item } = await createDocumentClient(table.client).send(
+      new GetCommand({
+        TableName: table.tableName,
+        Key: { pk: `CONSENT#${hashConsentToken(link?.[1] as string)}`, sk: 'CONSENT' },
+      }),
+    );
+    expect(Item?.[TTL_ATTRIBUTE]).toBe(
+      Date.parse(record.claim.consent?.endsAt as string) / 1000 + 90 * 24 * 3600,
+    );
 
     expect(timerStarts.filter((t) => t.claimId === 'relay-1').map((t) => t.deadline)).toEqual([
       'reviewStartBy',

@@ -16,7 +16,6 @@ import {
 import type { S3Event } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { detectContentType, measureZipArchive } from '../../functions/adapters/content-type-detector.js';
-import { uploadKeyOf } from '../../functions/adapters/document-object-keys.js';
 import { DynamoDbClaimStore } from '../../functions/adapters/dynamodb-claim-store.js';
 import { DynamoDbDocumentStore } from '../../functions/adapters/dynamodb-document-store.js';
 import { S3DocumentObjects } from '../../functions/adapters/s3-document-objects.js';
@@ -26,12 +25,14 @@ import {
   buildVerifyUploadHandler,
   type VerifyUploadHandler,
 } from '../../functions/events/verify-upload-handler.js';
+import { uploadKeyOf } from '../../functions/storage-layout/document-object-keys.js';
 import { verifyUploadedDocument } from '../../functions/use-cases/verify-upload.js';
 import { createDocumentClient, createS3Client, createVerifyUploadDeps } from '../../functions/wiring.js';
 import { LOCAL_AWS_REGION } from '../../infra/local/dynamodb-local.js';
 import { lambdaContext } from '../../infra/local/lambda-context.js';
 import { type LocalCloud, startLocalCloud } from '../../infra/local/local-cloud.js';
 import { startLocalS3 } from '../../infra/local/s3-local.js';
+import { claimDraft } from '../support/claim-draft.js';
 import { createTestTable, type TestTable } from '../support/dynamodb.js';
 import { sampleDocxBomb, sampleHtml, samplePdf } from '../support/sample-files.js';
 import { partner, walkClaim } from '../support/store-fixtures.js';
@@ -129,17 +130,7 @@ async function api(harness: Harness, method: string, path: string, body?: unknow
 }
 
 async function newClaim(harness: Harness): Promise<string> {
-  const created = await api(harness, 'POST', '/v1/claims', {
-    name: 'Contoso rollout',
-    customer: {
-      tenantId: '8f0c2a5e-4b1d-4c3e-9a7f-1e2d3c4b5a69',
-      domain: 'contoso.com',
-      contact: { name: 'Chris', email: 'chris@contoso.com' },
-    },
-    partner: { mpnId: '1234567', contact: { name: 'Pat', email: 'pat@fabrikam.com' } },
-    activity: 'preSales',
-    products: [{ family: 'microsoft365', workload: 'Teams' }],
-  });
+  const created = await api(harness, 'POST', '/v1/claims', claimDraft({ name: 'Contoso rollout' }));
   expect(created.status).toBe(201);
   return created.json.id as string;
 }

@@ -1,12 +1,17 @@
 /**
- * For tests below the HTTP layer (relay, timers, faults): the usual actors, a valid draft,
- * and a way to walk a claim through lifecycle actions straight on the real claim store.
+ * For tests below the HTTP layer (relay, timers, faults): the usual actors and a way to walk
+ * a claim through lifecycle actions straight on the real claim store.
  */
 import { createBusinessCalendar } from '../../functions/domain/business-calendar.js';
-import type { Actor, ClaimDraft } from '../../functions/domain/claim.js';
+import type { Actor } from '../../functions/domain/claim.js';
 import type { Clock } from '../../functions/domain/clock.js';
 import { applyAction, type ClaimAction, createClaim } from '../../functions/domain/lifecycle.js';
-import { type ClaimRecord, type ClaimStore, transitionWrite } from '../../functions/domain/ports.js';
+import {
+  type ClaimRecord,
+  type ClaimStore,
+  transitionWrite,
+} from '../../functions/domain/ports/claim-store.js';
+import { claimDraft } from './claim-draft.js';
 
 export const calendar = createBusinessCalendar();
 export const partner: Extract<Actor, { kind: 'partner' }> = {
@@ -15,20 +20,6 @@ export const partner: Extract<Actor, { kind: 'partner' }> = {
   partnerId: 'p-1',
 };
 export const reviewer: Actor = { kind: 'reviewer', sub: 'rita' };
-
-export function storeDraft(name: string): ClaimDraft {
-  return {
-    name,
-    customer: {
-      tenantId: '8f0c2a5e-4b1d-4c3e-9a7f-1e2d3c4b5a69',
-      domain: 'contoso.com',
-      contact: { name: 'Chris', email: 'chris@contoso.com' },
-    },
-    partner: { mpnId: '1234567', contact: { name: 'Pat', email: 'pat@fabrikam.com' } },
-    activity: 'preSales',
-    products: [{ family: 'microsoft365', workload: 'Teams' }],
-  };
-}
 
 /** Submit (as if a verified document existed), start the review, approve. */
 export const TO_APPROVAL: [ClaimAction, Actor][] = [
@@ -64,7 +55,7 @@ export async function walkClaim(
   name = 'Store-level test',
 ): Promise<ClaimRecord> {
   const created = createClaim(
-    { id, draft: storeDraft(name), actor: partner },
+    { id, draft: claimDraft({ name }), actor: partner },
     { now: clock.now(), calendar },
   );
   let record = await store.create(transitionWrite(created, partner, clock.now().toISOString()));

@@ -74,6 +74,28 @@ export async function startTestApi(options: TestApiOptions = {}): Promise<TestAp
     throw error;
   }
 
+  const { request, token } = testClient(cloud.url);
+
+  return {
+    url: cloud.url,
+    sesUrl: cloud.lifecycle?.ses.url ?? '',
+    table,
+    clock,
+    cloud,
+    request,
+    token,
+    async stop() {
+      try {
+        await cloud.stop();
+      } finally {
+        await table.destroy();
+      }
+    },
+  };
+}
+
+/** A client of the API at `baseUrl`: JSON bodies, bearer tokens, JSON answers parsed. */
+export function testClient(baseUrl: string): Pick<TestApi, 'request' | 'token'> {
   const request = async (
     method: string,
     path: string,
@@ -87,7 +109,7 @@ export async function startTestApi(options: TestApiOptions = {}): Promise<TestAp
     }
     if (opts.token !== undefined) headers.authorization = `Bearer ${opts.token}`;
     Object.assign(headers, opts.headers);
-    const response = await fetch(`${cloud.url}${path}`, {
+    const response = await fetch(`${baseUrl}${path}`, {
       method,
       headers,
       ...(body !== undefined && { body }),
@@ -101,26 +123,13 @@ export async function startTestApi(options: TestApiOptions = {}): Promise<TestAp
       json: isJson && text ? JSON.parse(text) : undefined,
     };
   };
-
   return {
-    url: cloud.url,
-    sesUrl: cloud.lifecycle?.ses.url ?? '',
-    table,
-    clock,
-    cloud,
     request,
     async token(tokenRequest) {
       const response = await request('POST', '/_local/token', { body: tokenRequest });
       if (response.status !== 200)
         throw new Error(`POST /_local/token answered ${response.status}: ${response.text}`);
       return (response.json as { token: string }).token;
-    },
-    async stop() {
-      try {
-        await cloud.stop();
-      } finally {
-        await table.destroy();
-      }
     },
   };
 }

@@ -1,28 +1,12 @@
 /**
  * Helpers for driving claims through their lifecycle over HTTP: the tokens of the usual cast,
- * a valid draft, typed views of the responses and a way to bring a claim to any status.
+ * typed views of the responses and a way to bring a claim to any status.
  */
 import { expect } from 'vitest';
 import type { HistoryEvent } from '../../functions/domain/history.js';
+import { claimDraft } from './claim-draft.js';
 import { seedAvailableDocument } from './documents.js';
 import type { TestApi, TestRequestOptions, TestResponse } from './test-api.js';
-
-export const TENANT = '8f0c2a5e-4b1d-4c3e-9a7f-1e2d3c4b5a69';
-
-export function draft(overrides: Record<string, unknown> = {}) {
-  return {
-    name: 'Contoso Dynamics 365 rollout',
-    customer: {
-      tenantId: TENANT,
-      domain: 'contoso.com',
-      contact: { name: 'Chris Customer', email: 'chris@contoso.com' },
-    },
-    partner: { mpnId: '1234567', contact: { name: 'Pat Partner', email: 'pat@fabrikam.com' } },
-    activity: 'preSales',
-    products: [{ family: 'businessApplications', workload: 'Dynamics 365 Sales' }],
-    ...overrides,
-  };
-}
 
 /** The claim resource as the API returns it (the fields these tests read). */
 export interface ClaimView {
@@ -122,7 +106,10 @@ export async function createClaim(
   overrides: Record<string, unknown> = {},
   options: TestRequestOptions = {},
 ): Promise<ClaimView> {
-  return claimOf(await api.request('POST', '/v1/claims', { token, body: draft(overrides), ...options }), 201);
+  return claimOf(
+    await api.request('POST', '/v1/claims', { token, body: claimDraft(overrides), ...options }),
+    201,
+  );
 }
 
 export function act(

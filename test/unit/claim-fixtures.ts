@@ -21,6 +21,7 @@ import {
   type LifecycleContext,
   type Transition,
 } from '../../functions/domain/lifecycle.js';
+import { claimDraft, draftCustomer } from '../support/claim-draft.js';
 
 export const ZONE = 'America/Los_Angeles';
 
@@ -53,19 +54,11 @@ export const ACTOR_KINDS = [
 
 export const otherPartner: Actor = { kind: 'partner', sub: 'user-p2', partnerId: 'partner-2' };
 
+/** The shared draft, its customer contact at a subdomain: it belongs to `contoso.com` and to `eu.contoso.com` alike. */
 export function draft(): ClaimDraft {
-  return {
-    name: 'Contoso Dynamics roll-out',
-    customer: {
-      tenantId: '6f1c2a9e-3b2d-4c8e-9a51-0d7e4b1f2a33',
-      domain: 'contoso.com',
-      // A subdomain address: it belongs to `contoso.com` and to `eu.contoso.com` alike.
-      contact: { name: 'Ada Customer', email: 'ada@eu.contoso.com' },
-    },
-    partner: { mpnId: '1234567', contact: { name: 'Pat Partner', email: 'pat@fabrikam.example' } },
-    activity: 'preSales',
-    products: [{ family: 'businessApplications', workload: 'Dynamics 365 Sales' }],
-  };
+  return claimDraft({
+    customer: draftCustomer({ contact: { name: 'Ada Customer', email: 'ada@eu.contoso.com' } }),
+  });
 }
 
 /**
@@ -83,6 +76,20 @@ export const ACTOR_OF: Record<ClaimActionType, ActorKind> = {
   dispute: 'partner',
   resolveDispute: 'reviewer',
   customerDeny: 'customer',
+};
+
+/**
+ * design.md: the one deadline each status carries from the moment it is entered. Written out
+ * here rather than read from `LIVE_DEADLINES`, like `ACTOR_OF`.
+ */
+export const CARRIED_DEADLINE: Record<ClaimStatus, DeadlineKind | undefined> = {
+  editing: undefined,
+  submitted: 'reviewStartBy',
+  underReview: 'decisionBy',
+  partnerActionRequired: 'partnerResponseBy',
+  approved: 'consentEndsAt',
+  rejected: 'disputeBy',
+  disputed: 'decisionBy',
 };
 
 /** A well-formed example of each action (the `edit` patch touches a field editable after submission). */

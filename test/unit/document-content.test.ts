@@ -7,13 +7,13 @@ import {
   MAX_ARCHIVE_ENTRIES,
   measureZipArchive,
 } from '../../functions/adapters/content-type-detector.js';
+import { documentObjectKey } from '../../functions/domain/document.js';
 import {
   decodeEventKey,
   parseUploadKey,
   UPLOAD_PREFIX,
   uploadKeyOf,
-} from '../../functions/adapters/document-object-keys.js';
-import { documentObjectKey } from '../../functions/domain/document.js';
+} from '../../functions/storage-layout/document-object-keys.js';
 import {
   sampleDocm,
   sampleDocx,

@@ -162,7 +162,10 @@ describe('applyDeadlineExpiry', () => {
     expect(last.record.appliedAt).toBe(now.toISOString());
     expect(claim.updatedAt).toBe(now.toISOString());
     expect(claim.deadlines).toEqual({});
-    expect(last.effects).toEqual([{ type: 'publishEvent', detailType: 'ConsentPeriodEnded' }]);
+    expect(last.effects).toEqual([
+      { type: 'publishEvent', detailType: 'ConsentPeriodEnded' },
+      { type: 'retainDocuments' },
+    ]);
   });
 
   it('disputeBy makes the rejection final', () => {
@@ -171,7 +174,10 @@ describe('applyDeadlineExpiry', () => {
     expect(claim.status).toBe('rejected');
     expect(claim.rejection).toEqual({ ...rejected.claim.rejection, final: true });
     expect(claim.deadlines).toEqual({});
-    expect(last.effects).toEqual([{ type: 'publishEvent', detailType: 'RejectionFinal' }]);
+    expect(last.effects).toEqual([
+      { type: 'publishEvent', detailType: 'RejectionFinal' },
+      { type: 'retainDocuments' },
+    ]);
   });
 
   it.each<{ stage: Stage; deadline: DeadlineKind }>([
@@ -294,12 +300,27 @@ function describeEffect(effect: Effect): string {
   switch (effect.type) {
     case 'armTimer':
       return `armTimer:${effect.deadline}`;
+    case 'stopTimer':
+      return `stopTimer:${effect.deadline}`;
+    case 'retainDocuments':
+      return 'retainDocuments';
     case 'sendEmail':
       return `email:${effect.template}`;
     case 'publishEvent':
       return `event:${effect.detailType}`;
   }
 }
+
+/** The timer a claim leaving each status stops: that status's own deadline, if it has one. */
+const STOPPED_BY_LEAVING: Record<ClaimStatus, string[]> = {
+  editing: [],
+  submitted: ['stopTimer:reviewStartBy'],
+  underReview: ['stopTimer:decisionBy'],
+  partnerActionRequired: ['stopTimer:partnerResponseBy'],
+  approved: ['stopTimer:consentEndsAt'],
+  rejected: ['stopTimer:disputeBy'],
+  disputed: ['stopTimer:decisionBy'],
+};
 
 describe('effects', () => {
   const transitions: { name: string; run: () => Staged; expected: string[] }[] = [
@@ -312,44 +333,57 @@ describe('effects', () => {
     {
       name: 'resubmit',
       run: () => act(stage('partnerActionRequired'), sampleAction('submit')),
-      expected: ['armTimer:decisionBy', 'event:ClaimResubmitted'],
+      expected: ['stopTimer:partnerResponseBy', 'armTimer:decisionBy', 'event:ClaimResubmitted'],
     },
     {
       name: 'startReview',
       run: () => act(stage('submitted'), sampleAction('startReview')),
-      expected: ['armTimer:decisionBy'],
+      expected: ['stopTimer:reviewStartBy', 'armTimer:decisionBy'],
     },
     {
       name: 'requestInfo',
       run: () => act(stage('underReview'), sampleAction('requestInfo')),
-      expected: ['armTimer:partnerResponseBy', 'email:infoRequest', 'event:InfoRequested'],
+      expected: [
+        'stopTimer:decisionBy',
+        'armTimer:partnerResponseBy',
+        'email:infoRequest',
+        'event:InfoRequested',
+      ],
     },
     {
       name: 'approve',
       run: () => act(stage('underReview'), sampleAction('approve')),
-      expected: ['armTimer:consentEndsAt', 'email:consentRequest', 'event:ClaimApproved'],
+      expected: [
+        'stopTimer:decisionBy',
+        'armTimer:consentEndsAt',
+        'email:consentRequest',
+        'event:ClaimApproved',
+      ],
     },
     {
       name: 'reject',
       run: () => act(stage('underReview'), sampleAction('reject')),
-      expected: ['armTimer:disputeBy', 'email:rejection', 'event:ClaimRejected'],
+      expected: ['stopTimer:decisionBy', 'armTimer:disputeBy', 'email:rejection', 'event:ClaimRejected'],
     },
     ...(
       ['editing', 'submitted', 'underReview', 'partnerActionRequired', 'approved', 'disputed'] as const
     ).map((from) => ({
       name: `withdraw from ${from}`,
       run: () => act(stage(from), sampleAction('withdraw')),
-      expected: ['event:ClaimRejected'],
+      // The status's own deadline is superseded: its waiting timer is stopped.
+      // A withdrawal is a final rejection: the documents pass to the final-claim retention.
+      expected: [...STOPPED_BY_LEAVING[from], 'event:ClaimRejected', 'retainDocuments'],
     })),
     {
       name: 'dispute',
       run: () => act(stage('rejected'), sampleAction('dispute')),
-      expected: ['armTimer:decisionBy', 'event:DisputeOpened'],
+      expected: ['stopTimer:disputeBy', 'armTimer:decisionBy', 'event:DisputeOpened'],
     },
     {
       name: 'resolveDispute overturned',
       run: () => act(stage('disputed'), { type: 'resolveDispute', outcome: 'overturned', comment: 'ok' }),
       expected: [
+        'stopTimer:decisionBy',
         'armTimer:consentEndsAt',
         'email:consentRequest',
         'email:disputeOutcome',
@@ -359,12 +393,12 @@ describe('effects', () => {
     {
       name: 'resolveDispute upheld',
       run: () => act(stage('disputed'), { type: 'resolveDispute', outcome: 'upheld', comment: 'no' }),
-      expected: ['email:disputeOutcome', 'event:DisputeResolved'],
+      expected: ['stopTimer:decisionBy', 'email:disputeOutcome', 'event:DisputeResolved', 'retainDocuments'],
     },
     {
       name: 'customerDeny',
       run: () => act(stage('approved'), sampleAction('customerDeny')),
-      expected: ['email:rejection', 'event:ClaimRejected'],
+      expected: ['stopTimer:consentEndsAt', 'email:rejection', 'event:ClaimRejected', 'retainDocuments'],
     },
     {
       name: 'partnerResponseBy expiry (auto-reject)',
@@ -374,12 +408,12 @@ describe('effects', () => {
     {
       name: 'consentEndsAt expiry',
       run: () => expire(stage('approved'), 'consentEndsAt'),
-      expected: ['event:ConsentPeriodEnded'],
+      expected: ['event:ConsentPeriodEnded', 'retainDocuments'],
     },
     {
       name: 'disputeBy expiry',
       run: () => expire(stage('rejected'), 'disputeBy'),
-      expected: ['event:RejectionFinal'],
+      expected: ['event:RejectionFinal', 'retainDocuments'],
     },
     {
       name: 'reviewStartBy expiry',
@@ -413,6 +447,53 @@ describe('effects', () => {
     expect(back.effects.filter((e) => e.type === 'armTimer')).toEqual([
       { type: 'armTimer', deadline: 'decisionBy', dueAt: back.claim.deadlines.decisionBy },
     ]);
+  });
+});
+
+describe('one live timer per claim', () => {
+  it('a stop names the execution its deadline was armed with: claim, deadline, arming version', () => {
+    const reviewing = stage('underReview');
+    expect(reviewing.claim.timerVersions).toEqual({ decisionBy: reviewing.claim.version });
+    // The next transition stops it by that version, and an edit in between changes nothing.
+    const asked = act(reviewing, sampleAction('requestInfo'));
+    expect(asked.last.effects.filter((e) => e.type === 'stopTimer')).toEqual([
+      {
+        type: 'stopTimer',
+        deadline: 'decisionBy',
+        dueAt: reviewing.claim.deadlines.decisionBy,
+        version: reviewing.claim.version,
+      },
+    ]);
+    const edited = act(asked, { type: 'edit', patch: { partner: { mpnId: '7654321' } } });
+    expect(edited.claim.timerVersions).toEqual({ partnerResponseBy: asked.claim.version });
+    const back = act(edited, sampleAction('submit'));
+    expect(back.last.effects.find((e) => e.type === 'stopTimer')).toMatchObject({
+      deadline: 'partnerResponseBy',
+      version: asked.claim.version,
+    });
+  });
+
+  it('a timer that has resumed is not stopped: its own timeout, or a breached SLA superseded later', () => {
+    const approved = stage('approved');
+    expect(expire(approved, 'consentEndsAt').last.effects.some((e) => e.type === 'stopTimer')).toBe(false);
+    const breached = expire(stage('submitted'), 'reviewStartBy');
+    const started = act(breached, sampleAction('startReview'));
+    expect(started.last.effects.some((e) => e.type === 'stopTimer')).toBe(false);
+    expect(started.claim.timerVersions).toEqual({ decisionBy: started.claim.version });
+  });
+
+  it('a claim armed before timerVersions existed stops nothing: its execution name is unknown', () => {
+    const { timerVersions: _unknown, ...older } = stage('underReview').claim;
+    const staged = { ...stage('underReview'), claim: deepFreeze(older) };
+    const approved = act(staged, sampleAction('approve'));
+    expect(approved.last.effects.some((e) => e.type === 'stopTimer')).toBe(false);
+    expect(approved.claim.timerVersions).toEqual({ consentEndsAt: approved.claim.version });
+  });
+
+  it('the bookkeeping is never a history change', () => {
+    const approved = stage('approved');
+    expect(approved.last.record.changes.map((c) => c.field)).not.toContain('timerVersions');
+    expect(JSON.stringify(approved.last.record)).not.toContain('timerVersions');
   });
 });
 

@@ -19,6 +19,8 @@ import { actors, ctxAt, deepFreeze, HOUR, stage, thrown } from './claim-fixtures
 /** design.md: before submission anything; after it MPN, products and contacts; otherwise nothing. */
 const AFTER_SUBMISSION: EditableField[] = [
   'partner.mpnId',
+  // api.md v1.1: the display name names the same partner as the MPN id.
+  'partner.name',
   'products',
   'partner.contact',
   'customer.contact',
@@ -42,6 +44,7 @@ const PATCHES: Record<EditableField, ClaimPatch> = {
   'customer.domain': { customer: { domain: 'eu.contoso.com' } },
   'customer.contact': { customer: { contact: { name: 'Bo Customer', email: 'bo@contoso.com' } } },
   'partner.mpnId': { partner: { mpnId: '7654321' } },
+  'partner.name': { partner: { name: 'Fabrikam Ltd' } },
   'partner.contact': { partner: { contact: { name: 'Sam Partner', email: 'sam@fabrikam.example' } } },
   activity: { activity: 'revenueAssociation' },
   products: {
@@ -100,7 +103,8 @@ describe('editable fields per status (design.md)', () => {
       expect(record.changes.length).toBeGreaterThan(0);
       for (const change of record.changes) {
         expect(change.field === field || change.field.startsWith(`${field}.`)).toBe(true);
-        expect(change.from).toEqual(get(before.claim, change.field));
+        // A field the claim did not have (the optional partner name) is recorded from null.
+        expect(change.from).toEqual(get(before.claim, change.field) ?? null);
         expect(change.to).toEqual(get(claim, change.field));
       }
     },
@@ -164,6 +168,25 @@ describe('edit', () => {
     expect(record.changes).toEqual([
       { field: 'customer.contact.email', from: claim.customer.contact.email, to: 'new@contoso.com' },
     ]);
+  });
+
+  it("removes the partner's display name with null, keeping the rest of the partner", () => {
+    const { claim } = stage('submitted');
+    const named = applyAction(
+      claim,
+      { type: 'edit', patch: PATCHES['partner.name'] },
+      actors.partner,
+      ctxAt(claim.updatedAt),
+    ).claim;
+    const { claim: edited, record } = applyAction(
+      named,
+      { type: 'edit', patch: { partner: { name: null } } },
+      actors.partner,
+      ctxAt(named.updatedAt),
+    );
+    expect(edited.partner).toEqual(claim.partner);
+    expect('name' in edited.partner).toBe(false);
+    expect(record.changes).toEqual([{ field: 'partner.name', from: 'Fabrikam Ltd', to: null }]);
   });
 
   it('applies several editable fields at once in editing', () => {

@@ -30,10 +30,21 @@ import {
   EDITABLE_FIELD_PATHS,
   EDITABLE_FIELDS,
   type EditableField,
+  isFinalClaim,
   type Transition,
   touchedFields,
 } from '../../functions/domain/lifecycle.js';
-import { ACTOR_KINDS, ACTOR_OF, actors, ctxAt, DAY, deepFreeze, draft, HOUR } from './claim-fixtures.js';
+import {
+  ACTOR_KINDS,
+  ACTOR_OF,
+  actors,
+  CARRIED_DEADLINE,
+  ctxAt,
+  DAY,
+  deepFreeze,
+  draft,
+  HOUR,
+} from './claim-fixtures.js';
 import {
   atLocal,
   businessDaysBetween,
@@ -55,17 +66,6 @@ const FROM: Record<ClaimAction['type'], readonly ClaimStatus[]> = {
   dispute: ['rejected'],
   resolveDispute: ['disputed'],
   customerDeny: ['approved'],
-};
-
-/** design.md: the one deadline each status may carry. */
-const LIVE: Record<ClaimStatus, DeadlineKind | undefined> = {
-  editing: undefined,
-  submitted: 'reviewStartBy',
-  underReview: 'decisionBy',
-  partnerActionRequired: 'partnerResponseBy',
-  approved: 'consentEndsAt',
-  rejected: 'disputeBy',
-  disputed: 'decisionBy',
 };
 
 /**
@@ -111,6 +111,7 @@ const patch: fc.Arbitrary<ClaimPatch> = fc
     domain: fc.constantFrom('contoso.com', 'CONTOSO.COM'),
     customerContact: customerContactPatch,
     mpnId: fc.stringMatching(/^\d{7}$/),
+    partnerName: fc.option(text, { nil: null }),
     partnerContact: contactPatch,
     activity: fc.constantFrom(...ACTIVITIES),
     products,
@@ -124,6 +125,7 @@ const patch: fc.Arbitrary<ClaimPatch> = fc
     };
     const partner = {
       ...(has('partner.mpnId') && { mpnId: v.mpnId }),
+      ...(has('partner.name') && { name: v.partnerName }),
       ...(has('partner.contact') && { contact: v.partnerContact }),
     };
     return {
@@ -238,6 +240,11 @@ interface Run {
   now: Date;
   /** Every timer ever armed, stale or not: a relay may deliver any of them late. */
   timers: DeadlineExpiry[];
+  /**
+   * The executions still waiting, as the effects left them (armed, not stopped, not yet due),
+   * by execution name (`<deadline>-v<arming version>`): their due times.
+   */
+  waiting: Map<string, string>;
   /** The rejection once it became final, which must never change afterwards. */
   final: Claim['rejection'] | undefined;
   history: HistoryEvent[];
@@ -251,6 +258,7 @@ function begin(at: Date): Run {
     claim: deepFreeze(created.claim),
     now: at,
     timers: [],
+    waiting: new Map(),
     final: undefined,
     history: [],
     seen: new Set(),
@@ -319,7 +327,7 @@ function apply(run: Run, s: Step): void {
       const result = applyDeadlineExpiry(before, timer, ctxAt(run.now));
       const due =
         before.deadlines[timer.deadline] === timer.dueAt &&
-        LIVE[before.status] === timer.deadline &&
+        CARRIED_DEADLINE[before.status] === timer.deadline &&
         run.now.getTime() >= dueAt;
       const flagged = before.slaBreaches.some(
         (b) => b.deadline === timer.deadline && b.dueAt === timer.dueAt,
@@ -497,7 +505,7 @@ function checkTransition(run: Run, result: Transition): void {
 
   if (claim.status !== before.status) {
     expect(claim.statusSince).toBe(at);
-    const carried = LIVE[claim.status];
+    const carried = CARRIED_DEADLINE[claim.status];
     const finalRejection = claim.status === 'rejected' && claim.rejection?.final;
     if (carried && !finalRejection) expect(claim.deadlines[carried]).toBeDefined();
   } else {
@@ -518,8 +526,43 @@ function checkTransition(run: Run, result: Transition): void {
   expect(armed).toEqual(set.map(([deadline, dueAt]) => ({ deadline, dueAt })));
 
   run.timers.push(...armed);
+  checkOneTimerPerDeadline(run, result);
   run.claim = deepFreeze(claim);
   checkClaim(run);
+}
+
+/**
+ * One live timer per claim: a stop names an execution that is still waiting and is no longer
+ * the claim's deadline; afterwards every waiting execution is a live deadline's own (same due
+ * time, armed at the version the claim records), so open executions never exceed live
+ * deadlines. An execution whose due time has come has resumed and ends by itself.
+ */
+function checkOneTimerPerDeadline(run: Run, { claim, effects }: Transition): void {
+  for (const effect of effects) {
+    if (effect.type !== 'stopTimer') continue;
+    const name = `${effect.deadline}-v${effect.version}`;
+    expect(run.waiting.get(name), `stop of ${name}`).toBe(effect.dueAt);
+    expect(claim.deadlines[effect.deadline]).not.toBe(effect.dueAt);
+    run.waiting.delete(name);
+  }
+  for (const effect of effects) {
+    if (effect.type === 'armTimer') run.waiting.set(`${effect.deadline}-v${claim.version}`, effect.dueAt);
+  }
+  for (const [name, dueAt] of run.waiting) {
+    if (Date.parse(dueAt) <= run.now.getTime()) {
+      run.waiting.delete(name);
+      continue;
+    }
+    const [deadline, version] = name.split('-v') as [DeadlineKind, string];
+    expect(claim.deadlines[deadline], `waiting ${name}`).toBe(dueAt);
+    expect(claim.timerVersions?.[deadline]).toBe(Number(version));
+  }
+  expect(Object.keys(claim.timerVersions ?? {})).toEqual(Object.keys(claim.deadlines));
+  // A final claim has no live deadline; its documents pass to retention exactly once, on arrival.
+  if (isFinalClaim(claim)) expect(claim.deadlines).toEqual({});
+  expect(effects.some((e) => e.type === 'retainDocuments')).toBe(
+    isFinalClaim(claim) && !isFinalClaim(run.claim),
+  );
 }
 
 function checkDeadlineArithmetic(kind: DeadlineKind, dueAt: string, from: Date): void {
@@ -569,7 +612,7 @@ function checkClaim(run: Run): void {
   }
 
   // Only the status's own deadline may be live, and every live deadline has a timer.
-  const carried = LIVE[claim.status];
+  const carried = CARRIED_DEADLINE[claim.status];
   for (const kind of Object.keys(claim.deadlines)) {
     expect(kind).toBe(carried);
     expect(run.timers).toContainEqual({ deadline: kind, dueAt: claim.deadlines[kind as DeadlineKind] });
@@ -650,7 +693,7 @@ describe('any sequence of actions, clock moves and timer fires', () => {
     const expected = [
       ...ACTION_TYPES.flatMap((type) => FROM[type].map((from) => `${type}::${from}`)),
       ...CLAIM_STATUSES.flatMap((status) =>
-        LIVE[status] ? [`deadlineExpired:${LIVE[status]}:${status}`] : [],
+        CARRIED_DEADLINE[status] ? [`deadlineExpired:${CARRIED_DEADLINE[status]}:${status}`] : [],
       ),
     ];
     expect(expected.filter((transition) => !seen.has(transition))).toEqual([]);
@@ -740,7 +783,7 @@ describe('business-day deadlines from any instant', () => {
         const { calendar } = ctxAt(at);
         const dueAt = calendar.addBusinessDays(at, 5).toISOString();
         expect(dueAt > at.toISOString()).toBe(true);
-        checkDeadlineArithmetic(LIVE[status] as DeadlineKind, dueAt, at);
+        checkDeadlineArithmetic(CARRIED_DEADLINE[status] as DeadlineKind, dueAt, at);
       }),
       { numRuns: 500 },
     );

@@ -22,6 +22,7 @@ import {
   ACTOR_OF,
   act,
   actors,
+  CARRIED_DEADLINE,
   ctxAt,
   DAY,
   deepFreeze,
@@ -56,17 +57,6 @@ const DESIGN_TABLE: Record<ClaimActionType, Partial<Record<ClaimStatus, ClaimSta
   dispute: { rejected: 'disputed' },
   resolveDispute: { disputed: 'approved' },
   customerDeny: { approved: 'rejected' },
-};
-
-/** design.md: the deadline each status carries from the moment it is entered. */
-const CARRIED_DEADLINE: Record<ClaimStatus, string | undefined> = {
-  editing: undefined,
-  submitted: 'reviewStartBy',
-  underReview: 'decisionBy',
-  partnerActionRequired: 'partnerResponseBy',
-  approved: 'consentEndsAt',
-  rejected: 'disputeBy',
-  disputed: 'decisionBy',
 };
 
 const ACTION_TYPES = Object.keys(DESIGN_TABLE) as ClaimActionType[];

@@ -17,21 +17,21 @@ import {
   Violations,
 } from '../bench/load-checker.js';
 import type { Journey } from '../bench/load-journey.js';
+import { claimDraft, draftCustomer } from '../support/claim-draft.js';
 
 const claim: Claim = {
   id: 'c-1',
   partnerId: 'p-1',
   status: 'rejected',
   version: 6,
-  name: 'Rollout lt000007 A',
-  customer: {
-    tenantId: 't',
-    domain: 'lt000007.example.com',
-    contact: { name: 'Chris', email: 'chris@lt000007.example.com' },
-  },
-  partner: { mpnId: '1234567', contact: { name: 'Pat', email: 'pat@fabrikam.com' } },
-  activity: 'preSales',
-  products: [{ family: 'microsoft365', workload: 'Teams' }],
+  ...claimDraft({
+    name: 'Rollout lt000007 A',
+    customer: draftCustomer({
+      tenantId: 't',
+      domain: 'lt000007.example.com',
+      contact: { name: 'Chris', email: 'chris@lt000007.example.com' },
+    }),
+  }),
   deadlines: { disputeBy: '2026-04-01T00:00:00.000Z' },
   statusSince: '2026-03-01T00:00:00.000Z',
   rejection: { reason: 'insufficientPoe', comment: 'No.', at: '2026-03-01T00:00:00.000Z', final: false },
@@ -98,7 +98,11 @@ const mailable: Claim = {
   consent: { status: 'pending', endsAt: '2026-03-08T00:00:00.000Z' },
 };
 const subjectOf = (template: EmailTemplate) =>
-  renderEmail(template, mailable, { optOutUrl: 'http://x/consent/t' }).subject;
+  renderEmail(template, mailable, {
+    optOutUrl: 'http://x/consent/t',
+    portalUrl: 'http://x/console',
+    timeZone: 'UTC',
+  }).subject;
 const inbox = (...templates: EmailTemplate[]) =>
   templates.map((t, i) => ({ messageId: `m${i}`, subject: subjectOf(t) }));
 

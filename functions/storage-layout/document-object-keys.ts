@@ -19,6 +19,18 @@ export const DOCUMENT_PREFIX = 'claims/';
  */
 export const ABANDONED_UPLOAD_DAYS = 2;
 
+/**
+ * The object tag that puts a verified document under the final-claim retention (the PoE
+ * bucket's `final-claims` lifecycle rule filters on it): set on every object of a claim when
+ * the claim becomes final.
+ */
+export const FINAL_CLAIM_TAG = { key: 'claim-state', value: 'final' } as const;
+
+/** Where the verified documents of one claim live (`<DOCUMENT_PREFIX><claimId>/documents/`). */
+export function claimDocumentsPrefix(claimId: string): string {
+  return `${DOCUMENT_PREFIX}${claimId}/documents/`;
+}
+
 /** The staging key a partner uploads the document of `objectKey` to. */
 export function uploadKeyOf(objectKey: string): string {
   return `${UPLOAD_PREFIX}${objectKey}`;
