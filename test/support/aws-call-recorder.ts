@@ -276,7 +276,8 @@ function jsonProtocolRequests(
 /** S3's REST operations by method, path (path-style: `/bucket/key`) and sub-resource. */
 function s3Request(req: IncomingMessage, url: URL, body: Buffer): ParsedRequest {
   const [, bucket = '', ...keyParts] = url.pathname.split('/');
-  const key = keyParts.length > 0 ? decodeURIComponent(keyParts.join('/')) : undefined;
+  // The SDK lists a bucket at `/bucket/?list-type=2`: an empty key is the bucket itself.
+  const key = keyParts.join('/') !== '' ? decodeURIComponent(keyParts.join('/')) : undefined;
   const object = (k: string) => `arn:aws:s3:::${bucket}/${k}`;
   const method = req.method ?? 'GET';
   const base = { service: 's3', input: {}, bucket };
