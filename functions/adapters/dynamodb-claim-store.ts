@@ -13,6 +13,7 @@ import {
   TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { Claim } from '../domain/claim.js';
+import { VersionConflictError } from '../domain/errors.js';
 import { chainEvent, type HistoryEntry, type HistoryEvent } from '../domain/history.js';
 import type {
   ClaimListQuery,
@@ -25,7 +26,6 @@ import type {
   KeyedRequest,
   ListPosition,
 } from '../domain/ports/claim-store.js';
-import { VersionConflictError } from '../domain/version-conflict.js';
 import {
   INDEXES,
   type IndexName,
@@ -425,7 +425,7 @@ export async function transactOrConflict(
         (r) => r.Code === 'ConditionalCheckFailed' || r.Code === 'TransactionConflict',
       )
     ) {
-      throw new VersionConflictError(claimId, expectedVersion);
+      throw new VersionConflictError(claimId, expectedVersion, true, undefined, { cause: error });
     }
     throw error;
   }

@@ -6,7 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { Actor } from '../domain/claim.js';
-import { type ClaimDocument, DocumentLimitError, type UploadVerdict } from '../domain/document.js';
+import type { ClaimDocument, UploadVerdict } from '../domain/document.js';
+import { DocumentLimitError } from '../domain/errors.js';
 import { chainEvent } from '../domain/history.js';
 import type { ClaimRecord } from '../domain/ports/claim-store.js';
 import type { DocumentStore } from '../domain/ports/documents.js';

@@ -44,6 +44,32 @@ export function callerActor(
 }
 
 /**
+ * Who may do what besides the lifecycle actions (whose actor each `ACTION_RULES` entry names):
+ * the API's other role rules, in one place.
+ */
+const ACTOR_RULES = {
+  createClaim: { actors: ['partner'], refusal: 'Only partner users may do this.' },
+  addDocument: { actors: ['partner'], refusal: 'Only the partner may add documents.' },
+  comment: { actors: ['partner', 'reviewer'], refusal: 'Only partners and reviewers may comment.' },
+} as const satisfies Record<string, { actors: readonly Actor['kind'][]; refusal: string }>;
+
+/** A role rule of `ACTOR_RULES`. */
+export type ActorRule = keyof typeof ACTOR_RULES;
+
+/**
+ * Narrows `actor` to the kinds `rule` allows.
+ *
+ * @throws ActionForbiddenError for any other actor.
+ */
+export function assertActorMay<R extends ActorRule>(
+  actor: Actor,
+  rule: R,
+): asserts actor is Extract<Actor, { kind: (typeof ACTOR_RULES)[R]['actors'][number] }> {
+  const { actors, refusal } = ACTOR_RULES[rule];
+  if (!(actors as readonly Actor['kind'][]).includes(actor.kind)) throw new ActionForbiddenError(refusal);
+}
+
+/**
  * A reviewer may not decide (start the review, request information, approve, reject, resolve
  * a dispute, take an assignment) a claim of the partner they also work for.
  *

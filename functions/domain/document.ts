@@ -304,12 +304,19 @@ export function documentObjectKey(claimId: string, documentId: string): string {
 /** The declared size exceeds the policy's maximum. */
 export class DocumentTooLargeError extends DomainError {
   override readonly name = 'DocumentTooLargeError';
-  readonly kind = 'invalid';
+  readonly kind = 'documentTooLarge';
   constructor(
     readonly size: number,
     readonly maxBytes: number,
   ) {
     super(`A document may have at most ${maxBytes} bytes; ${size} were declared.`);
+  }
+
+  override get facts() {
+    return {
+      maxBytes: this.maxBytes,
+      errors: [{ field: 'size', reason: `must be at most ${this.maxBytes} bytes` }],
+    };
   }
 }
 
@@ -337,18 +344,15 @@ export class DocumentNotAvailableError extends DomainError {
       documentStatus === 'pendingUpload'
         ? `Document ${documentId} has not been uploaded and verified yet.`
         : `Document ${documentId} was rejected and cannot be downloaded.`,
+      { code: 'documentNotAvailable' },
     );
+  }
+
+  override get facts() {
+    return { documentStatus: this.documentStatus };
   }
 }
 
 function stripUndefined<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
-}
-
-/** The claim already holds the maximum number of documents (`DocumentPolicy.maxPerClaim`). */
-export class DocumentLimitError extends Error {
-  override readonly name = 'DocumentLimitError';
-  constructor(readonly limit: number) {
-    super(`A claim can hold at most ${limit} documents.`);
-  }
 }

@@ -4,7 +4,7 @@
  * emails, domain events) a transition asks for. Nothing here performs I/O; the use cases
  * persist the returned claim, history record and effects in one transaction.
  */
-import { assertMayDecide } from './actors.js';
+import { assertActorMay, assertMayDecide } from './actors.js';
 import type { BusinessCalendar } from './business-calendar.js';
 import {
   type Actor,
@@ -489,7 +489,7 @@ function timeoutAt(
  * (design.md), and as part of a dispute while the rejection may be disputed.
  */
 export function assertCanAddDocument(claim: Claim, actor: Actor, now: Date): void {
-  if (actor.kind !== 'partner') throw new ActionForbiddenError('Only the partner may add documents.');
+  assertActorMay(actor, 'addDocument');
   if (['editing', 'submitted', 'partnerActionRequired'].includes(claim.status)) {
     assertBeforeDeadline(claim, 'addDocument', now);
     return;
@@ -503,9 +503,7 @@ export function assertCanAddDocument(claim: Claim, actor: Actor, now: Date): voi
 
 /** Partners and reviewers talk through comments in every status. */
 export function assertCanComment(actor: Actor): void {
-  if (actor.kind !== 'partner' && actor.kind !== 'reviewer') {
-    throw new ActionForbiddenError('Only partners and reviewers may comment.');
-  }
+  assertActorMay(actor, 'comment');
 }
 
 /** The dispute window: a non-final, disputable rejection whose `disputeBy` lies ahead. */

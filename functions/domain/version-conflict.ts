@@ -2,25 +2,7 @@
  * Optimistic concurrency: a conditional write that lost to another writer, and the retry
  * of a read-decide-write that it calls for.
  */
-import type { ClaimStatus } from './claim.js';
-
-/** Another writer changed the claim first (optimistic concurrency). */
-export class VersionConflictError extends Error {
-  override readonly name = 'VersionConflictError';
-  constructor(
-    readonly claimId: string,
-    readonly expectedVersion: number,
-    /**
-     * `false` when the conflict was seen on a fresh read (the claim really changed under the
-     * caller), so trying again cannot help; `true` when a conditional write lost a race.
-     */
-    readonly retryable = true,
-    /** The claim's status as last read, when known: a 409 names it. */
-    readonly currentStatus?: ClaimStatus,
-  ) {
-    super(`Claim ${claimId} is no longer at version ${expectedVersion}.`);
-  }
-}
+import { VersionConflictError } from './errors.js';
 
 /** How often, and how patiently, a read-decide-write is tried again after losing a race. */
 export interface RetryPolicy {

@@ -1,6 +1,7 @@
 /**
  * The API Lambda: one middy handler that dispatches on the API Gateway route key to the
- * operation of the shared route table. Operations are thin: parse, call one use case, map.
+ * operation of the route's record (`routes.ts`); `Idempotency-Key` wraps the routes whose
+ * record says `idempotent`. Operations are thin: parse, call one use case, map.
  */
 import { randomUUID } from 'node:crypto';
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
@@ -13,14 +14,12 @@ import type { ClaimStore } from '../domain/ports/claim-store.js';
 import type { DocumentObjects, DocumentStore } from '../domain/ports/documents.js';
 import { handlerStack, type Observability } from '../handler-stack.js';
 import type { ApiEvent, ApiHandler, ApiResult } from './api-event.js';
-import { claimOperations, type Operation } from './claim-operations.js';
+import type { ApiRouteDeps } from './api-route.js';
 import { createCursorCodec } from './cursor.js';
-import { documentOperations } from './document-operations.js';
 import { makeIdempotentOperation } from './idempotency.js';
-import { openApiDocument } from './openapi.js';
 import { notFound, problemResponse } from './problem.js';
-import { json } from './responses.js';
-import { ROUTES, type Route, routeKey } from './routes.js';
+import { routeKey } from './route-record.js';
+import { API_ROUTES } from './routes.js';
 
 export interface ApiDeps extends Observability {
   store: ClaimStore;
@@ -33,34 +32,37 @@ export interface ApiDeps extends Observability {
   calendar: BusinessCalendar;
   /** HMAC key for list cursors (≥ 32 characters). */
   cursorSecret: string;
-  /** Where `Idempotency-Key` records live; without it POST routes ignore the header. */
+  /** Where `Idempotency-Key` records live; without it the idempotent routes ignore the header. */
   idempotencyStore?: BasePersistenceLayer;
   newId?: () => string;
 }
 
-/** The operations this Lambda serves: every route of the table with `function: 'api'`. */
-type ApiOperationId = Extract<Route, { function: 'api' }>['operationId'];
-
-function operations(deps: ApiDeps): Record<ApiOperationId, Operation> {
-  const cursors = createCursorCodec(deps.cursorSecret);
+/** The operations' dependencies: the ports, plus what the HTTP layer derives from them once. */
+function routeDeps(deps: ApiDeps): ApiRouteDeps {
+  let document: Promise<unknown> | undefined;
   return {
-    health: async () => json(200, { status: 'ok' }),
-    getOpenApi: async () => json(200, openApiDocument()),
-    ...claimOperations({ ...deps, newId: deps.newId ?? randomUUID, cursors }),
-    ...documentOperations({ ...deps, newId: deps.newId ?? randomUUID }),
+    ...deps,
+    newId: deps.newId ?? randomUUID,
+    cursors: createCursorCodec(deps.cursorSecret),
+    // Loaded on the first request for it: the generator stays off every other request's path
+    // and out of the cold start.
+    openApiDocument: () => {
+      document ??= import('./openapi.js').then((openapi) => openapi.openApiDocument());
+      return document;
+    },
   };
 }
 
 /** Builds the API handler around its ports; the Lambda entry (`functions/api.ts`) wires real ones. */
 export function buildApiHandler(deps: ApiDeps): ApiHandler {
-  const byOperation = operations(deps);
+  const operationDeps = routeDeps(deps);
   const { idempotencyStore } = deps;
-  const operationIdOf = new Map(ROUTES.map((route) => [routeKey(route), route.operationId]));
+  const operationIdOf = new Map(API_ROUTES.map((route) => [routeKey(route), route.operationId]));
   const byRouteKey = new Map<string, (event: ApiEvent, context: Context) => Promise<ApiResult>>(
-    ROUTES.filter((route) => route.function === 'api').map((route) => {
-      const operation = byOperation[route.operationId];
+    API_ROUTES.map((route) => {
+      const operation = (event: ApiEvent) => route.handle(event, operationDeps);
       const serve =
-        route.method === 'POST' && idempotencyStore
+        route.idempotent && idempotencyStore
           ? makeIdempotentOperation(operation, idempotencyStore)
           : operation;
       return [routeKey(route), serve];

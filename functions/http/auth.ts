@@ -4,7 +4,6 @@
  */
 import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
 import { type CallerActor, callerActor } from '../domain/actors.js';
-import type { Actor } from '../domain/claim.js';
 import {
   claimValues,
   DEFAULT_IDENTITY_CLAIMS,
@@ -12,7 +11,7 @@ import {
   partnerIdOf,
   rolesOf,
 } from './identity-claims.js';
-import { forbidden, unauthorized } from './problem.js';
+import { unauthorized } from './problem.js';
 
 export type { CallerActor };
 
@@ -41,14 +40,4 @@ export function actorOf(
     { sub, roles: rolesOf(claims, mapping), partnerId: partnerIdOf(claims, mapping) },
     mapping,
   );
-}
-
-export function requirePartner(actor: CallerActor): Extract<Actor, { kind: 'partner' }> {
-  if (actor.kind !== 'partner') throw forbidden('Only partner users may do this.');
-  return actor;
-}
-
-export function requireReviewer(actor: CallerActor): Extract<Actor, { kind: 'reviewer' }> {
-  if (actor.kind !== 'reviewer') throw forbidden('Only reviewers may do this.');
-  return actor;
 }

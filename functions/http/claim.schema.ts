@@ -88,25 +88,40 @@ export const productsSchema = z
   .min(1, 'must list at least one product')
   .max(20, 'must list at most 20 products');
 
-export const claimDraftSchema = z.strictObject({
-  name: text(200),
-  customer: z
-    .strictObject({ tenantId: tenantIdSchema, domain: domainSchema, contact: contactSchema })
-    .refine((customer) => isAddressAtDomain(customer.contact.email, customer.domain), {
-      path: ['contact', 'email'],
-      error: (issue) => customerContactReason((issue.input as { domain: string }).domain),
-      // Only a valid address and domain are compared: a malformed one has its own error.
-      when: (payload) => payload.issues.length === 0,
+export const claimDraftSchema = z
+  .strictObject({
+    name: text(200),
+    customer: z
+      .strictObject({ tenantId: tenantIdSchema, domain: domainSchema, contact: contactSchema })
+      .refine((customer) => isAddressAtDomain(customer.contact.email, customer.domain), {
+        path: ['contact', 'email'],
+        error: (issue) => customerContactReason((issue.input as { domain: string }).domain),
+        // Only a valid address and domain are compared: a malformed one has its own error.
+        when: (payload) => payload.issues.length === 0,
+      }),
+    partner: z.strictObject({
+      mpnId: mpnIdSchema,
+      name: partnerNameSchema.optional(),
+      contact: contactSchema,
     }),
-  partner: z.strictObject({
-    mpnId: mpnIdSchema,
-    name: partnerNameSchema.optional(),
-    contact: contactSchema,
-  }),
-  activity: z.enum(ACTIVITIES),
-  products: productsSchema,
-});
+    activity: z.enum(ACTIVITIES),
+    products: productsSchema,
+  })
+  .meta({ id: 'ClaimDraft' });
 export type ClaimDraftInput = z.infer<typeof claimDraftSchema>;
+
+/** A valid claim draft, published as the create route's example. */
+export const CLAIM_DRAFT_EXAMPLE: z.input<typeof claimDraftSchema> = {
+  name: 'Contoso Dynamics 365 rollout',
+  customer: {
+    tenantId: '8f0c2a5e-4b1d-4c3e-9a7f-1e2d3c4b5a69',
+    domain: 'contoso.com',
+    contact: { name: 'Chris', email: 'chris@contoso.com' },
+  },
+  partner: { mpnId: '1234567', contact: { name: 'Pat', email: 'pat@fabrikam.com' } },
+  activity: 'preSales',
+  products: [{ family: 'businessApplications', workload: 'Dynamics 365 Sales' }],
+};
 
 const isoInstant = z.iso.datetime();
 
@@ -212,7 +227,8 @@ export const claimPatchSchema = z
     message: 'must change at least one field',
     // A body of unknown fields is refused for those fields alone, not also as "empty".
     when: (payload) => payload.issues.length === 0,
-  });
+  })
+  .meta({ id: 'ClaimPatch' });
 export type ClaimPatchInput = z.infer<typeof claimPatchSchema>;
 
 export const commentOnlySchema = z.strictObject(optionalComment);
@@ -249,3 +265,77 @@ export const resolveDisputeSchema = z.strictObject({
 });
 
 export const addCommentSchema = z.strictObject({ text: longText(4000) });
+
+// Responses. `meta({ id })` names a schema in the OpenAPI document's `components/schemas`.
+
+/** The claim as a caller sees it (`claimResource`): a partner learns only whether a conflict exists. */
+export const claimViewSchema = claimResourceSchema
+  .extend({
+    conflict: z.object({ exists: z.boolean(), claimIds: z.array(z.string()).optional() }),
+  })
+  .meta({ id: 'Claim' });
+/** One event of a claim's history, as hashed. */
+export const historyEventSchema = z
+  .object({
+    id: z.string(),
+    claimId: z.string(),
+    seq: z.number().int(),
+    at: z
+      .string()
+      .describe(
+        'When it took effect; a timeout (`deadlineExpired`) is dated at its deadline, see `appliedAt`',
+      ),
+    appliedAt: z.string().optional().describe('A timeout only: when it was applied, at or after `at`'),
+    type: z.string(),
+    actor: z.object({
+      kind: z.enum(['partner', 'reviewer', 'customer', 'system']),
+      sub: z.string().optional(),
+      partnerId: z.string().optional(),
+    }),
+    fromStatus: z.string().optional(),
+    toStatus: z.string().optional(),
+    changes: z.array(z.object({ field: z.string(), from: z.unknown(), to: z.unknown() })).optional(),
+    comment: z.string().optional(),
+    reason: z.enum(REJECTION_REASONS).optional(),
+    reasons: z.array(z.enum(INFO_REQUEST_REASONS)).optional(),
+    deadline: z.enum(DEADLINE_KINDS).optional(),
+    documentId: z.string().optional(),
+    version: z.number().int(),
+    prevHash: z.string().describe('`hash` of the previous event (64 zeros for the first)'),
+    hash: z.string().describe('SHA-256 of the event without `hash`, as JSON with keys sorted at every level'),
+    redacted: z
+      .literal(true)
+      .optional()
+      .describe(
+        'Partners only: other partners’ claim ids were replaced by `conflict.exists`; `hash` covers the original',
+      ),
+  })
+  .meta({ id: 'HistoryEvent' });
+export const historyVerificationSchema = z
+  .object({
+    valid: z.boolean(),
+    seq: z.number().int().optional().describe('The first event that breaks the chain'),
+    problem: z.string().optional(),
+  })
+  .meta({
+    id: 'HistoryVerification',
+    description:
+      'The service re-checked the hash chain on this read: `valid: false` means stored history was altered',
+  });
+/** A comment, as listed and as created. */
+export const commentSchema = z
+  .object({
+    id: z.string(),
+    text: z.string(),
+    author: historyEventSchema.shape.actor,
+    at: z.string(),
+    claimStatus: z.string().optional(),
+  })
+  .meta({ id: 'Comment' });
+
+export const pageCursorSchema = z
+  .string()
+  .nullable()
+  .describe(
+    'Pass as `cursor` for the next page; `null` on the last. A page may hold fewer than `limit` items (responses stay under 4 MiB)',
+  );

@@ -34,34 +34,38 @@ export const createDocumentSchema = z.strictObject({
 
 const isoInstant = z.iso.datetime();
 
-export const documentResourceSchema = z.object({
-  id: z.string(),
-  claimId: z.string(),
-  fileName: z.string(),
-  contentType: z.string(),
-  size: z.number().int(),
-  status: z.enum(DOCUMENT_STATUSES),
-  createdAt: isoInstant,
-  createdBy: z.string().describe('The uploading user (`sub`)'),
-  uploadExpiresAt: isoInstant.describe('Until when the presigned upload can be used'),
-  verifiedAt: isoInstant.optional(),
-  rejection: z
-    .object({ reason: z.enum(DOCUMENT_REJECTION_REASONS), detail: z.string(), at: isoInstant })
-    .optional(),
-});
+export const documentResourceSchema = z
+  .object({
+    id: z.string(),
+    claimId: z.string(),
+    fileName: z.string(),
+    contentType: z.string(),
+    size: z.number().int(),
+    status: z.enum(DOCUMENT_STATUSES),
+    createdAt: isoInstant,
+    createdBy: z.string().describe('The uploading user (`sub`)'),
+    uploadExpiresAt: isoInstant.describe('Until when the presigned upload can be used'),
+    verifiedAt: isoInstant.optional(),
+    rejection: z
+      .object({ reason: z.enum(DOCUMENT_REJECTION_REASONS), detail: z.string(), at: isoInstant })
+      .optional(),
+  })
+  .meta({ id: 'Document' });
 
-export const documentUploadSchema = z.object({
-  document: documentResourceSchema,
-  upload: z
-    .object({
-      url: z.string(),
-      fields: z.record(z.string(), z.string()),
-      expiresAt: isoInstant,
-    })
-    .describe(
-      'POST a multipart/form-data body to `url` with every entry of `fields` and then the file as `file`',
-    ),
-});
+export const documentUploadSchema = z
+  .object({
+    document: documentResourceSchema,
+    upload: z
+      .object({
+        url: z.string(),
+        fields: z.record(z.string(), z.string()),
+        expiresAt: isoInstant,
+      })
+      .describe(
+        'POST a multipart/form-data body to `url` with every entry of `fields` and then the file as `file`',
+      ),
+  })
+  .meta({ id: 'DocumentUpload' });
 
 export const documentListSchema = z.object({ items: z.array(documentResourceSchema) });
 

@@ -6,7 +6,7 @@
  * Powertools serves the common retry. It cannot serve a retry whose first attempt died after
  * committing and before its record was completed (the in-progress record then expires and the
  * retry runs again), nor one after the record's retention: creates therefore also derive the
- * new claim's id from the key (`claimIdFor`), so such a retry meets the claim it made before.
+ * new claim's id from the key (`idFromScope`), so such a retry meets the claim it made before.
  */
 import { createHash } from 'node:crypto';
 import {
@@ -17,9 +17,10 @@ import {
 } from '@aws-lambda-powertools/idempotency';
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import type { Context } from 'aws-lambda';
+import { IdempotencyKeyReusedError } from '../domain/errors.js';
 import { canonicalJson } from '../domain/history.js';
 import type { ApiEvent, ApiResult } from './api-event.js';
-import { HttpProblemError, idempotencyKeyReused, validationProblem } from './problem.js';
+import { HttpProblemError, validationProblem } from './problem.js';
 
 /** How long a key is remembered: long enough for any client retry policy. */
 const KEY_RETENTION_SECONDS = 24 * 3600;
@@ -111,15 +112,12 @@ export function makeIdempotentOperation(
     try {
       return await idempotent({ key: scope.scope, fingerprint: scope.fingerprint, event });
     } catch (error) {
-      if (error instanceof IdempotencyValidationError) throw idempotencyKeyReused();
+      if (error instanceof IdempotencyValidationError) throw new IdempotencyKeyReusedError();
       if (error instanceof IdempotencyAlreadyInProgressError) {
-        throw new HttpProblemError(
-          409,
-          'idempotency-key-in-progress',
-          'Conflict',
+        throw HttpProblemError.of(
+          'conflict',
           'A request with this Idempotency-Key is still in progress; retry shortly.',
-          {},
-          { 'retry-after': '1' },
+          { code: 'idempotencyKeyInProgress', headers: { 'retry-after': '1' } },
         );
       }
       throw error;

@@ -1,291 +1,208 @@
 /**
- * The OpenAPI 3.1 document, generated from the same zod schemas that validate requests and
- * from the route table, so the published contract cannot drift from what the code accepts.
- * Every operation of the route table must have a spec here (the type enforces it).
+ * The OpenAPI 3.1 document, generated from the route records (`routes.ts`) and the zod schemas
+ * they validate with, so the published contract cannot drift from what the code accepts.
+ * Loaded on first use only (`api-handler.ts`): no other request pays for the generator.
  */
-import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
+import { OpenAPIRegistry, OpenApiGeneratorV31, type ResponseConfig } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
-import { DEADLINE_KINDS, INFO_REQUEST_REASONS, REJECTION_REASONS } from '../domain/claim.js';
-import {
-  addCommentSchema,
-  claimDraftSchema,
-  claimPatchSchema,
-  claimResourceSchema,
-  commentOnlySchema,
-  disputeSchema,
-  historyPageQuerySchema,
-  listClaimsQuerySchema,
-  rejectSchema,
-  requestInfoSchema,
-  resolveDisputeSchema,
-} from './claim.schema.js';
-import {
-  createDocumentSchema,
-  documentDownloadSchema,
-  documentListSchema,
-  documentUploadSchema,
-} from './document.schema.js';
-import { type OperationId, ROUTES } from './routes.js';
+import { PROBLEM_TYPE_BASE } from './problem.js';
+import type { RouteRecord } from './route-record.js';
+import { ROUTES } from './routes.js';
 
-const problemSchema = z.object({
-  type: z.string(),
-  title: z.string(),
-  status: z.number().int(),
-  detail: z.string(),
-  errors: z.array(z.object({ field: z.string(), reason: z.string() })).optional(),
-});
-
-const claimView = claimResourceSchema.extend({
-  conflict: z.object({ exists: z.boolean(), claimIds: z.array(z.string()).optional() }),
-});
-const historyEventSchema = z.object({
-  id: z.string(),
-  claimId: z.string(),
-  seq: z.number().int(),
-  at: z
-    .string()
-    .describe('When it took effect; a timeout (`deadlineExpired`) is dated at its deadline, see `appliedAt`'),
-  appliedAt: z.string().optional().describe('A timeout only: when it was applied, at or after `at`'),
-  type: z.string(),
-  actor: z.object({
-    kind: z.enum(['partner', 'reviewer', 'customer', 'system']),
-    sub: z.string().optional(),
-    partnerId: z.string().optional(),
-  }),
-  fromStatus: z.string().optional(),
-  toStatus: z.string().optional(),
-  changes: z.array(z.object({ field: z.string(), from: z.unknown(), to: z.unknown() })).optional(),
-  comment: z.string().optional(),
-  reason: z.enum(REJECTION_REASONS).optional(),
-  reasons: z.array(z.enum(INFO_REQUEST_REASONS)).optional(),
-  deadline: z.enum(DEADLINE_KINDS).optional(),
-  documentId: z.string().optional(),
-  version: z.number().int(),
-  prevHash: z.string().describe('`hash` of the previous event (64 zeros for the first)'),
-  hash: z.string().describe('SHA-256 of the event without `hash`, as JSON with keys sorted at every level'),
-  redacted: z
-    .literal(true)
-    .optional()
-    .describe(
-      'Partners only: other partners’ claim ids were replaced by `conflict.exists`; `hash` covers the original',
-    ),
-});
-const historyVerificationSchema = z
+// `meta({ id })` names a schema in `components/schemas`; every use of it becomes a reference.
+const fieldErrorSchema = z
   .object({
-    valid: z.boolean(),
-    seq: z.number().int().optional().describe('The first event that breaks the chain'),
-    problem: z.string().optional(),
+    field: z.string().describe('Dotted path of the offending field, or a query or header name'),
+    reason: z.string(),
   })
-  .describe(
-    'The service re-checked the hash chain on this read: `valid: false` means stored history was altered',
-  );
-const commentSchema = z.object({
-  id: z.string(),
-  text: z.string(),
-  author: historyEventSchema.shape.actor,
-  at: z.string(),
-  claimStatus: z.string().optional(),
-});
+  .meta({ id: 'FieldError' });
 
-const pageCursorSchema = z
-  .string()
-  .nullable()
-  .describe(
-    'Pass as `cursor` for the next page; `null` on the last. A page may hold fewer than `limit` items (responses stay under 4 MiB)',
-  );
+const problemSchema = z
+  .object({
+    type: z.string().describe(`A URI under ${PROBLEM_TYPE_BASE} naming the kind of problem`),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    errors: z.array(fieldErrorSchema).optional(),
+  })
+  .loose()
+  .meta({
+    id: 'Problem',
+    description: 'RFC 9457 problem details; some problems add members such as `claimStatus`',
+  });
 
-interface OperationSpec {
-  body?: z.ZodType;
-  query?: z.ZodObject;
-  /** Successful response: status and schema. */
-  ok: [number, z.ZodType];
-  /** Reads `If-Match` (mutating claim routes). */
-  ifMatch?: boolean;
-  /** Honours `Idempotency-Key` (POST routes). */
-  idempotent?: boolean;
-  /** Further problem responses of this operation: status → when. */
-  problems?: Record<number, string>;
-  /** An HTML page route (the customer's consent page): other statuses → when, as HTML pages. */
-  htmlPages?: Record<number, string>;
-  /** The body is an HTML form post. */
-  form?: boolean;
-}
+const PROBLEM_EXAMPLE = {
+  type: `${PROBLEM_TYPE_BASE}validation`,
+  title: 'Bad Request',
+  status: 400,
+  detail: 'The request is not valid.',
+  errors: [{ field: 'customer.contact.email', reason: 'Invalid email address' }],
+};
 
-const htmlPage = (description: string) => ({ description, content: { 'text/html': { schema: z.string() } } });
-const consentForm = z.object({ decision: z.literal('deny') });
+const ref = (kind: 'headers', name: string) => ({ $ref: `#/components/${kind}/${name}` });
 
-const action = (body: z.ZodType): OperationSpec => ({
-  body,
-  ok: [200, claimView],
-  ifMatch: true,
-  idempotent: true,
-});
-
-const SPECS: Record<OperationId, OperationSpec> = {
-  viewConsent: {
-    ok: [200, z.string()],
-    htmlPages: { 404: 'Unknown link', 410: 'The consent window is over, or the claim was already decided' },
+/** Response headers, as `components/headers`. */
+const HEADERS = {
+  ETag: {
+    description: 'The claim’s version as a strong entity tag; send it back in `If-Match`',
+    schema: { type: 'string' as const, examples: ['"3"'] },
   },
-  denyConsent: {
-    body: consentForm,
-    form: true,
-    ok: [200, z.string()],
-    htmlPages: {
-      400: 'Not a deny form',
-      404: 'Unknown link',
-      410: 'The consent window is over, or the claim was already decided',
-    },
+  Location: {
+    description: 'The URL path of the created claim',
+    schema: { type: 'string' as const, examples: ['/v1/claims/0f8e…'] },
   },
-  health: { ok: [200, z.object({ status: z.literal('ok') })] },
-  getOpenApi: { ok: [200, z.object({ openapi: z.string() }).loose()] },
-  createClaim: { body: claimDraftSchema, ok: [201, claimView], idempotent: true },
-  listClaims: {
-    query: listClaimsQuerySchema,
-    ok: [200, z.object({ items: z.array(claimView), nextCursor: z.string().nullable() })],
-  },
-  getClaim: { ok: [200, claimView] },
-  updateClaim: { body: claimPatchSchema, ok: [200, claimView], ifMatch: true },
-  submitClaim: action(commentOnlySchema),
-  withdrawClaim: action(commentOnlySchema),
-  startReview: action(commentOnlySchema),
-  requestInfo: action(requestInfoSchema),
-  approveClaim: action(commentOnlySchema),
-  rejectClaim: action(rejectSchema),
-  disputeClaim: action(disputeSchema),
-  resolveDispute: action(resolveDisputeSchema),
-  addComment: { body: addCommentSchema, ok: [201, commentSchema], ifMatch: true, idempotent: true },
-  listComments: {
-    query: historyPageQuerySchema,
-    ok: [200, z.object({ items: z.array(commentSchema), nextCursor: pageCursorSchema })],
-  },
-  getHistory: {
-    query: historyPageQuerySchema,
-    ok: [
-      200,
-      z.object({
-        items: z.array(historyEventSchema),
-        nextCursor: pageCursorSchema,
-        verification: historyVerificationSchema,
-      }),
-    ],
-  },
-  createDocument: {
-    body: createDocumentSchema,
-    ok: [201, documentUploadSchema],
-    idempotent: true,
-    problems: {
-      409: 'Not allowed in the claim’s current status, or the claim holds the maximum number of documents',
-      413: 'The declared size exceeds the maximum; `errors` names `size`',
-    },
-  },
-  listDocuments: { ok: [200, documentListSchema] },
-  downloadDocument: {
-    ok: [200, documentDownloadSchema],
-    problems: { 409: 'The document is not available (not uploaded and verified yet, or rejected)' },
+  'Retry-After': {
+    description: 'Seconds to wait before retrying',
+    schema: { type: 'integer' as const, minimum: 0 },
   },
 };
 
-const problemResponse = (description: string) => ({
+const htmlPage = (description: string): ResponseConfig => ({
   description,
+  content: { 'text/html': { schema: z.string() } },
+});
+
+const problemResponse = (description: string, retryAfter = false): ResponseConfig => ({
+  description,
+  ...(retryAfter && { headers: { 'Retry-After': ref('headers', 'Retry-After') } }),
   content: { 'application/problem+json': { schema: problemSchema } },
 });
 
-let cached: ReturnType<OpenApiGeneratorV31['generateDocument']> | undefined;
+type AnyRoute = RouteRecord<never, never>;
 
+function requestBodyOf(route: AnyRoute) {
+  if (!route.body) return undefined;
+  const mediaType = route.form
+    ? 'application/x-www-form-urlencoded'
+    : route.method === 'PATCH'
+      ? 'application/merge-patch+json'
+      : 'application/json';
+  return {
+    required: true,
+    content: {
+      [mediaType]: {
+        schema: route.body,
+        ...(route.bodyExample !== undefined && { example: route.bodyExample }),
+      },
+    },
+  };
+}
+
+function requestHeadersOf(route: AnyRoute) {
+  const headers: Record<string, z.ZodType> = {};
+  if (route.ifMatch)
+    headers['if-match'] = z
+      .string()
+      .optional()
+      .describe(
+        'The claim ETags (strong comparison) the change is based on, or `*`; 412 if none matches, 400 if malformed',
+      );
+  if (route.idempotent)
+    headers['idempotency-key'] = z
+      .string()
+      .max(128)
+      .optional()
+      .describe('Retries with the same key return the first response');
+  return Object.keys(headers).length > 0 ? z.object(headers) : undefined;
+}
+
+function responsesOf(route: AnyRoute): Record<number, ResponseConfig> {
+  const { status, schema, headers = [] } = route.response;
+  if (route.htmlPages) {
+    return {
+      [status]: htmlPage('The page'),
+      ...Object.fromEntries(Object.entries(route.htmlPages).map(([code, when]) => [code, htmlPage(when)])),
+    };
+  }
+  const jwt = route.auth === 'jwt';
+  const responses: Record<number, ResponseConfig> = {
+    [status]: {
+      description: 'Success',
+      ...(headers.length > 0 && { headers: Object.fromEntries(headers.map((h) => [h, ref('headers', h)])) }),
+      content: { 'application/json': { schema } },
+    },
+  };
+  if (route.body || route.query) {
+    responses[400] = {
+      description: 'Invalid input; `errors` names each field',
+      content: { 'application/problem+json': { schema: problemSchema, example: PROBLEM_EXAMPLE } },
+    };
+  }
+  if (jwt) {
+    responses[401] = problemResponse('Missing or invalid token');
+    responses[403] = problemResponse('The token lacks the role for this action');
+  }
+  if (route.path.includes('{id}')) responses[404] = problemResponse('No such claim, or not yours');
+  if (route.ifMatch) {
+    responses[409] = problemResponse(
+      'Not allowed in the claim’s current status, or a concurrent change',
+      route.idempotent,
+    );
+    responses[412] = problemResponse('If-Match does not match the claim’s version');
+  } else if (route.idempotent) {
+    responses[409] = problemResponse('A request with this Idempotency-Key is still in progress', true);
+  }
+  if (route.idempotent) responses[422] = problemResponse('Idempotency-Key reused with a different body');
+  if (route.body) responses[413] = problemResponse('The body is larger than the API accepts');
+  if (jwt) {
+    responses[503] = problemResponse(
+      'Over capacity right now (storage throttled); retry after `Retry-After` seconds',
+      true,
+    );
+  }
+  for (const [code, when] of Object.entries(route.problems ?? {})) {
+    responses[Number(code)] = problemResponse(when, route.idempotent);
+  }
+  return responses;
+}
+
+/** Builds the document (callers cache it: the API handler builds it once per process). */
 export function openApiDocument() {
-  if (cached) return cached;
   const registry = new OpenAPIRegistry();
   registry.registerComponent('securitySchemes', 'bearer', {
     type: 'http',
     scheme: 'bearer',
     bearerFormat: 'JWT',
   });
-  for (const route of ROUTES) {
-    const spec = SPECS[route.operationId];
+  for (const [name, header] of Object.entries(HEADERS)) registry.registerComponent('headers', name, header);
+
+  for (const route of ROUTES as readonly AnyRoute[]) {
     const pathParams = [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1] as string);
-    const headers: Record<string, z.ZodType> = {};
-    if (spec.ifMatch)
-      headers['if-match'] = z
-        .string()
-        .optional()
-        .describe(
-          'The claim ETags (strong comparison) the change is based on, or `*`; 412 if none matches, 400 if malformed',
-        );
-    if (spec.idempotent)
-      headers['idempotency-key'] = z
-        .string()
-        .max(128)
-        .optional()
-        .describe('Retries with the same key return the first response');
+    const headers = requestHeadersOf(route);
+    const body = requestBodyOf(route);
     registry.registerPath({
-      method: route.method.toLowerCase() as 'get' | 'post' | 'patch',
+      method: route.method.toLowerCase() as Lowercase<AnyRoute['method']>,
       path: route.path,
       operationId: route.operationId,
       summary: route.summary,
-      ...(route.auth === 'jwt' && { security: [{ bearer: [] }] }),
+      tags: [route.path.startsWith('/consent') ? 'consent' : route.auth === 'jwt' ? 'claims' : 'service'],
+      security: route.auth === 'jwt' ? [{ bearer: [] }] : [],
       request: {
         ...(pathParams.length > 0 && {
           params: z.object(Object.fromEntries(pathParams.map((p) => [p, z.string()]))),
         }),
-        ...(spec.query && { query: spec.query }),
-        ...(Object.keys(headers).length > 0 && { headers: z.object(headers) }),
-        ...(spec.body && {
-          body: {
-            required: true,
-            content: {
-              [spec.form
-                ? 'application/x-www-form-urlencoded'
-                : route.method === 'PATCH'
-                  ? 'application/merge-patch+json'
-                  : 'application/json']: {
-                schema: spec.body,
-              },
-            },
-          },
-        }),
+        ...(route.query && { query: route.query }),
+        ...(headers && { headers }),
+        ...(body && { body }),
       },
-      responses: spec.htmlPages
-        ? {
-            [spec.ok[0]]: htmlPage('The page'),
-            ...Object.fromEntries(
-              Object.entries(spec.htmlPages).map(([status, when]) => [status, htmlPage(when)]),
-            ),
-          }
-        : {
-            [spec.ok[0]]: { description: 'Success', content: { 'application/json': { schema: spec.ok[1] } } },
-            ...(spec.body || spec.query
-              ? { 400: problemResponse('Invalid input; `errors` names each field') }
-              : {}),
-            ...(route.auth === 'jwt' && {
-              401: problemResponse('Missing or invalid token'),
-              403: problemResponse('The token lacks the role for this action'),
-            }),
-            ...(route.path.includes('{id}') && { 404: problemResponse('No such claim, or not yours') }),
-            ...(spec.ifMatch && {
-              409: problemResponse('Not allowed in the claim’s current status, or a concurrent change'),
-              412: problemResponse('If-Match does not match the claim’s version'),
-            }),
-            ...(spec.idempotent && { 422: problemResponse('Idempotency-Key reused with a different body') }),
-            ...(spec.body && { 413: problemResponse('The body is larger than the API accepts') }),
-            ...(route.auth === 'jwt' && {
-              503: problemResponse(
-                'Over capacity right now (storage throttled); retry after `Retry-After` seconds',
-              ),
-            }),
-            ...Object.fromEntries(
-              Object.entries(spec.problems ?? {}).map(([status, when]) => [status, problemResponse(when)]),
-            ),
-          },
+      responses: responsesOf(route),
     });
   }
-  cached = new OpenApiGeneratorV31(registry.definitions).generateDocument({
+  return new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: '3.1.0',
     info: {
       title: 'CPOR claims API',
       version: '1.0.0',
       description:
         'Claimed Partner of Record customer association claims: create, prove, review, consent, dispute.',
+      license: { name: 'Proprietary', identifier: 'LicenseRef-Proprietary' },
     },
+    // Relative: each stage (and `npm start`) serves its own document, so its own URL is right.
+    servers: [{ url: '/', description: 'The stage that served this document' }],
+    tags: [
+      { name: 'claims', description: 'Partners and reviewers: claims, their PoE documents and history' },
+      { name: 'consent', description: 'The customer’s consent pages (HTML)' },
+      { name: 'service', description: 'Liveness and this document' },
+    ],
   });
-  return cached;
 }

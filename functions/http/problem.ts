@@ -4,17 +4,7 @@
  */
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { ZodError } from 'zod';
-import { DocumentLimitError, DocumentNotAvailableError, DocumentTooLargeError } from '../domain/document.js';
-import {
-  ClaimRuleViolationError,
-  ClaimStatusConflictError,
-  DeadlinePassedError,
-  DomainError,
-  InvalidClaimInputError,
-} from '../domain/errors.js';
-import { VersionConflictError } from '../domain/version-conflict.js';
-import { IdempotencyKeyReusedError } from '../use-cases/claims.js';
-import { PreconditionFailedError } from '../use-cases/transitions.js';
+import { DomainError, type DomainErrorKind } from '../domain/errors.js';
 import { API_RESPONSE_HEADERS } from './responses.js';
 
 export interface FieldError {
@@ -32,7 +22,39 @@ export interface Problem {
   [extension: string]: unknown;
 }
 
-const PROBLEM_TYPE_BASE = 'https://cpor-claims.example/problems/';
+/** Where each problem `type` lives: the base of every problem type URI, the local adapter's too. */
+export const PROBLEM_TYPE_BASE = 'https://cpor-claims.example/problems/';
+
+/**
+ * The one table from an error's kind to its HTTP shape: status, problem type (the slug after
+ * `PROBLEM_TYPE_BASE`) and title. Domain errors carry a `DomainErrorKind`; the rest are the
+ * HTTP layer's own refusals. A domain error's `code` (e.g. a lifecycle rule) names a more
+ * particular type within its kind.
+ */
+const PROBLEM_KINDS = {
+  invalid: { status: 400, type: 'validation', title: 'Bad Request' },
+  unauthorized: { status: 401, type: 'unauthorized', title: 'Unauthorized' },
+  forbidden: { status: 403, type: 'forbidden', title: 'Forbidden' },
+  notFound: { status: 404, type: 'not-found', title: 'Not Found' },
+  conflict: { status: 409, type: 'conflict', title: 'Conflict' },
+  preconditionFailed: { status: 412, type: 'precondition-failed', title: 'Precondition Failed' },
+  payloadTooLarge: { status: 413, type: 'payload-too-large', title: 'Payload Too Large' },
+  documentTooLarge: { status: 413, type: 'document-too-large', title: 'Content Too Large' },
+  unsupportedMediaType: { status: 415, type: 'unsupported-media-type', title: 'Unsupported Media Type' },
+  idempotencyKeyReused: { status: 422, type: 'idempotency-key-reused', title: 'Unprocessable Content' },
+  internal: { status: 500, type: 'internal', title: 'Internal Server Error' },
+  unavailable: { status: 503, type: 'service-unavailable', title: 'Service Unavailable' },
+} as const satisfies Record<DomainErrorKind, unknown> &
+  Record<string, { status: number; type: string; title: string }>;
+
+export type ProblemKind = keyof typeof PROBLEM_KINDS;
+
+/** Every problem the API can answer, for the OpenAPI document's problem type list. */
+export const PROBLEM_TABLE: Readonly<Record<ProblemKind, { status: number; type: string; title: string }>> =
+  PROBLEM_KINDS;
+
+/** `disputeWindowClosed` → `dispute-window-closed`: a domain error's `code` as a problem type. */
+const typeOfCode = (code: string) => code.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
 /** An error that already knows its HTTP shape. Thrown by handlers, auth and validation. */
 export class HttpProblemError extends Error {
@@ -47,24 +69,22 @@ export class HttpProblemError extends Error {
   ) {
     super(detail);
   }
+
+  /** The problem of `kind` from the table; `code` names a more particular type. */
+  static of(
+    kind: ProblemKind,
+    detail: string,
+    options: { code?: string; extensions?: Record<string, unknown>; headers?: Record<string, string> } = {},
+  ): HttpProblemError {
+    const { status, type, title } = PROBLEM_KINDS[kind];
+    const slug = options.code ? typeOfCode(options.code) : type;
+    return new HttpProblemError(status, slug, title, detail, options.extensions, options.headers);
+  }
 }
 
 export const unauthorized = (detail = 'A valid bearer token is required.') =>
-  new HttpProblemError(401, 'unauthorized', 'Unauthorized', detail, {}, { 'www-authenticate': 'Bearer' });
-export const forbidden = (detail: string) => new HttpProblemError(403, 'forbidden', 'Forbidden', detail);
-export const notFound = (detail = 'No such resource.') =>
-  new HttpProblemError(404, 'not-found', 'Not Found', detail);
-export const preconditionFailed = (detail: string) =>
-  new HttpProblemError(412, 'precondition-failed', 'Precondition Failed', detail);
-
-/** 422: an `Idempotency-Key` sent again with another request body. */
-export const idempotencyKeyReused = () =>
-  new HttpProblemError(
-    422,
-    'idempotency-key-reused',
-    'Unprocessable Content',
-    'This Idempotency-Key was already used with a different request body.',
-  );
+  HttpProblemError.of('unauthorized', detail, { headers: { 'www-authenticate': 'Bearer' } });
+export const notFound = (detail = 'No such resource.') => HttpProblemError.of('notFound', detail);
 
 /**
  * DynamoDB's throttling errors, as the SDK names them once its own retries are spent (a
@@ -93,7 +113,7 @@ export function validationProblem(
   errors: FieldError[],
   detail = 'The request is not valid.',
 ): HttpProblemError {
-  return new HttpProblemError(400, 'validation', 'Bad Request', detail, { errors });
+  return HttpProblemError.of('invalid', detail, { extensions: { errors } });
 }
 
 /** Zod issues → field errors, with `prefix` naming where the value came from (body, query…). */
@@ -111,112 +131,35 @@ export function fieldErrorsFromZod(error: ZodError, prefix = ''): FieldError[] {
   });
 }
 
-/** Builds the problem for any thrown value. Unknown errors never leak their message. */
-export function problemFor(error: unknown): { problem: Problem; headers: Record<string, string> } {
-  const make = (
-    status: number,
-    slug: string,
-    title: string,
-    detail: string,
-    ext: Record<string, unknown> = {},
-  ) => ({
-    problem: { type: `${PROBLEM_TYPE_BASE}${slug}`, title, status, detail, ...ext },
-    headers: {},
-  });
-  if (error instanceof HttpProblemError) {
-    return {
-      ...make(error.status, error.slug, error.title, error.message, error.extensions),
-      headers: error.headers,
-    };
-  }
+/** The HTTP shape of any thrown value. Unknown errors never leak their message. */
+function asProblemError(error: unknown): HttpProblemError {
+  if (error instanceof HttpProblemError) return error;
   if (error instanceof ZodError) {
-    return make(400, 'validation', 'Bad Request', 'The request is not valid.', {
-      errors: fieldErrorsFromZod(error),
-    });
-  }
-  if (error instanceof PreconditionFailedError) {
-    return make(412, 'precondition-failed', 'Precondition Failed', error.message, {
-      currentVersion: error.currentVersion,
-    });
-  }
-  if (error instanceof VersionConflictError) {
-    return make(
-      409,
-      'concurrent-modification',
-      'Conflict',
-      error.currentStatus === undefined
-        ? 'The claim was changed by another request; read it again and retry.'
-        : `The claim was changed by another request; it is now '${error.currentStatus}': read it again and retry.`,
-      error.currentStatus === undefined ? {} : { claimStatus: error.currentStatus },
-    );
-  }
-  if (error instanceof IdempotencyKeyReusedError) return problemFor(idempotencyKeyReused());
-  if (isThrottling(error)) {
-    return {
-      ...make(
-        503,
-        'service-unavailable',
-        'Service Unavailable',
-        'The service is over its capacity right now; retry after the time in Retry-After.',
-      ),
-      headers: { 'retry-after': String(THROTTLED_RETRY_AFTER_SECONDS) },
-    };
-  }
-  if (error instanceof ClaimStatusConflictError) {
-    return make(409, 'status-conflict', 'Conflict', error.message, {
-      claimStatus: error.status,
-      action: error.action,
-    });
-  }
-  if (error instanceof ClaimRuleViolationError) {
-    return make(
-      409,
-      error.rule.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`),
-      'Conflict',
-      error.message,
-      {
-        claimStatus: error.status,
-        // Which deadline ended the right to act, and when (the detail says it in words).
-        ...(error instanceof DeadlinePassedError && { deadline: error.deadline, dueAt: error.dueAt }),
-      },
-    );
-  }
-  if (error instanceof InvalidClaimInputError) {
-    return make(400, 'validation', 'Bad Request', error.message, {
-      errors: [{ field: error.field, reason: error.message }],
-    });
-  }
-  if (error instanceof DocumentTooLargeError) {
-    return make(413, 'document-too-large', 'Content Too Large', error.message, {
-      maxBytes: error.maxBytes,
-      errors: [{ field: 'size', reason: `must be at most ${error.maxBytes} bytes` }],
-    });
-  }
-  if (error instanceof DocumentLimitError) {
-    return make(409, 'document-limit-reached', 'Conflict', error.message, {
-      limit: error.limit,
-      errors: [{ field: 'documents', reason: `the claim already holds ${error.limit} documents` }],
-    });
-  }
-  if (error instanceof DocumentNotAvailableError) {
-    return make(409, 'document-not-available', 'Conflict', error.message, {
-      documentStatus: error.documentStatus,
-    });
+    return validationProblem(fieldErrorsFromZod(error));
   }
   if (error instanceof DomainError) {
-    const byKind = {
-      conflict: [409, 'conflict', 'Conflict'],
-      forbidden: [403, 'forbidden', 'Forbidden'],
-      notFound: [404, 'not-found', 'Not Found'],
-      invalid: [400, 'validation', 'Bad Request'],
-      gone: [410, 'gone', 'Gone'],
-    } as const;
-    const [status, slug, title] = byKind[error.kind];
-    const ext =
-      'status' in error && 'fields' in error ? { claimStatus: error.status, fields: error.fields } : {};
-    return make(status, slug, title, error.message, ext);
+    return HttpProblemError.of(error.kind, error.message, {
+      ...(error.code && { code: error.code }),
+      extensions: error.facts,
+    });
   }
-  return make(500, 'internal', 'Internal Server Error', 'Something went wrong on our side. Try again later.');
+  if (isThrottling(error)) {
+    return HttpProblemError.of(
+      'unavailable',
+      'The service is over its capacity right now; retry after the time in Retry-After.',
+      { headers: { 'retry-after': String(THROTTLED_RETRY_AFTER_SECONDS) } },
+    );
+  }
+  return HttpProblemError.of('internal', 'Something went wrong on our side. Try again later.');
+}
+
+/** Builds the problem for any thrown value. Unknown errors never leak their message. */
+export function problemFor(error: unknown): { problem: Problem; headers: Record<string, string> } {
+  const { status, slug, title, message, extensions, headers } = asProblemError(error);
+  return {
+    problem: { type: `${PROBLEM_TYPE_BASE}${slug}`, title, status, detail: message, ...extensions },
+    headers,
+  };
 }
 
 export function problemResponse(error: unknown): APIGatewayProxyStructuredResultV2 {

@@ -14,21 +14,11 @@ export function parseBody<S extends z.ZodType>(event: APIGatewayProxyEventV2, sc
   const raw = event.body ?? '';
   const text = event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;
   if (Buffer.byteLength(text) > MAX_BODY_BYTES) {
-    throw new HttpProblemError(
-      413,
-      'payload-too-large',
-      'Payload Too Large',
-      `The body must be at most ${MAX_BODY_BYTES} bytes.`,
-    );
+    throw HttpProblemError.of('payloadTooLarge', `The body must be at most ${MAX_BODY_BYTES} bytes.`);
   }
   const mediaType = (event.headers?.['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
   if (text.length > 0 && mediaType && !JSON_MEDIA_TYPES.includes(mediaType)) {
-    throw new HttpProblemError(
-      415,
-      'unsupported-media-type',
-      'Unsupported Media Type',
-      'Send the body as application/json.',
-    );
+    throw HttpProblemError.of('unsupportedMediaType', 'Send the body as application/json.');
   }
   let value: unknown;
   try {

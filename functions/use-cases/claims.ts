@@ -5,7 +5,7 @@
 import type { BusinessCalendar } from '../domain/business-calendar.js';
 import type { Actor, ClaimDraft } from '../domain/claim.js';
 import type { Clock } from '../domain/clock.js';
-import { ClaimNotFoundError } from '../domain/errors.js';
+import { ClaimNotFoundError, IdempotencyKeyReusedError, VersionConflictError } from '../domain/errors.js';
 import { canView, createClaim } from '../domain/lifecycle.js';
 import {
   type ClaimListQuery,
@@ -15,7 +15,6 @@ import {
   type KeyedRequest,
   transitionWrite,
 } from '../domain/ports/claim-store.js';
-import { VersionConflictError } from '../domain/version-conflict.js';
 
 export interface ClaimsDeps {
   store: ClaimStore;
@@ -25,11 +24,6 @@ export interface ClaimsDeps {
 }
 
 type PartnerActor = Extract<Actor, { kind: 'partner' }>;
-
-/** The `Idempotency-Key` of a create was already used with another request. */
-export class IdempotencyKeyReusedError extends Error {
-  override readonly name = 'IdempotencyKeyReusedError';
-}
 
 /**
  * Creates a claim. With a `request`, a claim already created under its id is the answer of an
@@ -53,7 +47,7 @@ export async function createNewClaim(
     const existing = await deps.store.get(id);
     if (!existing) throw error;
     if (existing.requestHash !== request.hash || existing.claim.partnerId !== actor.partnerId)
-      throw new IdempotencyKeyReusedError('This Idempotency-Key was already used with a different request.');
+      throw new IdempotencyKeyReusedError();
     return existing;
   }
 }

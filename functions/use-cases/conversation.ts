@@ -1,10 +1,11 @@
 /** Comments and history: the record partners and reviewers share about a claim. */
 import type { Actor, ClaimStatus } from '../domain/claim.js';
+import { IdempotencyKeyReusedError, VersionConflictError } from '../domain/errors.js';
 import type { HistoryEvent } from '../domain/history.js';
 import { assertCanComment } from '../domain/lifecycle.js';
 import type { HistoryPage, HistoryPageQuery, KeyedRequest } from '../domain/ports/claim-store.js';
-import { retryOnVersionConflict, VersionConflictError } from '../domain/version-conflict.js';
-import { type ClaimsDeps, getVisibleClaim, IdempotencyKeyReusedError, visibleRecord } from './claims.js';
+import { retryOnVersionConflict } from '../domain/version-conflict.js';
+import { type ClaimsDeps, getVisibleClaim, visibleRecord } from './claims.js';
 import { assertPrecondition, type Precondition, RACE_RETRY } from './transitions.js';
 
 /**
@@ -43,10 +44,7 @@ export async function addComment(
           error instanceof VersionConflictError &&
           (await deps.store.eventOfRequest(claimId, request.id));
         if (!earlier) throw error;
-        if (earlier.hash !== request.hash)
-          throw new IdempotencyKeyReusedError(
-            'This Idempotency-Key was already used with a different request.',
-          );
+        if (earlier.hash !== request.hash) throw new IdempotencyKeyReusedError();
         return earlier.event;
       }
     }, RACE_RETRY);

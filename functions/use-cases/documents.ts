@@ -3,19 +3,20 @@
  * download link for a verified one, and check the documents a dispute refers to. Visibility
  * is the claim's: another partner's claim is "not found", never "forbidden".
  */
+
+import { assertActorMay } from '../domain/actors.js';
 import type { Actor } from '../domain/claim.js';
 import type { Clock } from '../domain/clock.js';
 import {
   assertDocumentDeclaration,
   type ClaimDocument,
   type DocumentDeclaration,
-  DocumentLimitError,
   DocumentNotAvailableError,
   DocumentNotFoundError,
   type DocumentPolicy,
   documentObjectKey,
 } from '../domain/document.js';
-import { ActionForbiddenError, InvalidClaimInputError } from '../domain/errors.js';
+import { DocumentLimitError, InvalidClaimInputError } from '../domain/errors.js';
 import { assertCanAddDocument } from '../domain/lifecycle.js';
 import type { ClaimStore } from '../domain/ports/claim-store.js';
 import type {
@@ -53,7 +54,7 @@ export async function requestDocumentUpload(
   declaration: DocumentDeclaration,
 ): Promise<DocumentUpload> {
   let record = await getVisibleClaim(deps, actor, claimId);
-  if (actor.kind !== 'partner') throw new ActionForbiddenError('Only the partner may add documents.');
+  assertActorMay(actor, 'addDocument');
   const policy = deps.documentPolicy;
   assertDocumentDeclaration(policy, declaration);
   const now = deps.clock.now();

@@ -3,25 +3,11 @@
  * domain, and write claim + history + outbox in one conditional transaction.
  */
 import type { Actor } from '../domain/claim.js';
+import { PreconditionFailedError, VersionConflictError } from '../domain/errors.js';
 import { applyAction, type ClaimAction } from '../domain/lifecycle.js';
 import { type ClaimRecord, transitionWrite } from '../domain/ports/claim-store.js';
-import {
-  type RetryPolicy,
-  retryOnVersionConflict,
-  VersionConflictError,
-} from '../domain/version-conflict.js';
+import { type RetryPolicy, retryOnVersionConflict } from '../domain/version-conflict.js';
 import { type ClaimsDeps, getVisibleClaim } from './claims.js';
-
-/** The caller's `If-Match` did not match the claim's current version. */
-export class PreconditionFailedError extends Error {
-  override readonly name = 'PreconditionFailedError';
-  constructor(
-    readonly claimId: string,
-    readonly currentVersion: number,
-  ) {
-    super(`The claim is at version ${currentVersion}; the request's If-Match names another version.`);
-  }
-}
 
 /**
  * A caller's optimistic-concurrency precondition. `ifMatch` lists the claim versions the

@@ -1,13 +1,14 @@
 /**
  * The local API Gateway: a `node:http` server built from the shared route table that turns
- * each request into an HTTP API payload 2.0 event, does what the JWT authorizer does, invokes
- * the route's Lambda handler in process and writes its structured result back.
+ * each request into an HTTP API payload 2.0 event (`api-gateway-event.ts`), does what the JWT
+ * authorizer does, invokes the route's Lambda handler in process and writes its structured
+ * result back. Routes are matched as API Gateway does (`route-matching.ts`).
  *
  * Faithful where handlers can tell the difference (event shape, claim flattening, body
  * encoding); the adapter's own refusals (401, 404, 405, 413, 500, 503) are problem+json where
  * the cloud answers `{"message": "…"}`, so local clients get one error format.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -17,13 +18,12 @@ import type {
   APIGatewayProxyResultV2,
   Context,
 } from 'aws-lambda';
-import { ROUTES, type RouteDefinition, type RouteFunction, routeKey } from '../../functions/http/routes.js';
-import {
-  CORS_ALLOW_HEADERS,
-  CORS_DEFAULT_MAX_AGE_SECONDS,
-  CORS_EXPOSE_HEADERS,
-  corsAllowMethods,
-} from '../cors.js';
+import { PROBLEM_TYPE_BASE } from '../../functions/http/problem.js';
+import { ROUTES, type RouteDefinition, type RouteFunction } from '../../functions/http/routes.js';
+import { buildEvent, headersOf, jwtAuthorizerContext } from './api-gateway-event.js';
+import { corsPolicy } from './cors-policy.js';
+import { lambdaContext } from './lambda-context.js';
+import { compileRoute, matchRoute } from './route-matching.js';
 
 /** A Lambda handler for HTTP API events, as the function entry points export it. */
 export type HttpHandler = (
@@ -81,120 +81,15 @@ export interface LocalHttpAdapterOptions {
   corsOrigins?: readonly string[];
 }
 
-const PROBLEM_TYPE_BASE = 'https://cpor-claims.example/problems/';
 const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 
-/**
- * API Gateway HTTP APIs deliver a request body as text only for these media types; every
- * other type, including `application/x-www-form-urlencoded` and a missing content type, is
- * base64-encoded with `isBase64Encoded: true` (measured against AWS, see
- * https://github.com/ministackorg/ministack/pull/766).
- */
-const TEXT_MEDIA_TYPES = new Set(['application/json', 'application/xml', 'application/javascript']);
-
-/**
- * API Gateway hands JWT claims to the integration as strings: numbers and booleans are
- * stringified and an array becomes its items joined by spaces in brackets, e.g.
- * `["Reviewer","Partner.GlobalAdmin"]` → `"[Reviewer Partner.GlobalAdmin]"` (reported from
- * real HTTP APIs in https://github.com/aws-solutions-library-samples/guidance-for-claude-code-with-amazon-bedrock/pull/803
- * and mirrored by emulators, e.g. https://github.com/floci-io/floci/pull/2011). Object
- * claims are rendered as JSON here; their cloud rendering is unverified, and this API uses none.
- */
-export function flattenClaims(claims: Record<string, unknown>): Record<string, string> {
-  const flat: Record<string, string> = {};
-  for (const [name, value] of Object.entries(claims)) {
-    if (value === undefined || value === null) continue;
-    flat[name] = renderClaim(value);
-  }
-  return flat;
-}
-
-function renderClaim(value: unknown): string {
-  if (typeof value === 'string') return value;
-  if (Array.isArray(value)) return `[${value.map(renderClaim).join(' ')}]`;
-  if (typeof value === 'object') return JSON.stringify(value);
-  return String(value);
-}
-
-/** Scopes as API Gateway reads them: the space-separated `scope` claim, or an `scp` array. */
-function scopesOf(claims: Record<string, unknown>): string[] | null {
-  if (typeof claims.scope === 'string') return claims.scope.split(' ').filter(Boolean);
-  if (Array.isArray(claims.scp)) return claims.scp.map(String);
-  return null;
-}
-
 type Target = { kind: 'api'; route: RouteDefinition } | { kind: 'local'; route: LocalRoute };
-
-interface CompiledRoute {
-  target: Target;
-  method: string;
-  segments: string[];
-  /** More literal segments win, as in API Gateway (`/claims/search` over `/claims/{id}`). */
-  literals: number;
-}
-
-type RouteMatch =
-  | { kind: 'found'; target: Target; pathParameters: Record<string, string> }
-  | { kind: 'methodNotAllowed'; allow: string[] }
-  | { kind: 'notFound' }
-  | { kind: 'badPath' };
-
-function compile(target: Target): CompiledRoute {
-  const segments = target.route.path.split('/').slice(1);
-  return {
-    target,
-    method: target.route.method,
-    segments,
-    literals: segments.filter((s) => !isParameter(s)).length,
-  };
-}
-
-function isParameter(segment: string): boolean {
-  return segment.startsWith('{') && segment.endsWith('}');
-}
-
-/** Matches a raw (still percent-encoded) path against the compiled routes. */
-function matchRoute(compiled: readonly CompiledRoute[], method: string, rawPath: string): RouteMatch {
-  const parts = rawPath.split('/').slice(1);
-  let best: { route: CompiledRoute; params: Record<string, string> } | undefined;
-  const allow = new Set<string>();
-  for (const candidate of compiled) {
-    if (candidate.segments.length !== parts.length) continue;
-    const params: Record<string, string> = {};
-    let matches = true;
-    for (const [i, segment] of candidate.segments.entries()) {
-      const part = parts[i] ?? '';
-      if (isParameter(segment)) {
-        if (part === '') {
-          matches = false;
-          break;
-        }
-        try {
-          params[segment.slice(1, -1)] = decodeURIComponent(part);
-        } catch {
-          return { kind: 'badPath' };
-        }
-      } else if (segment !== part) {
-        matches = false;
-        break;
-      }
-    }
-    if (!matches) continue;
-    allow.add(candidate.method);
-    if (candidate.method === method && (!best || candidate.literals > best.route.literals)) {
-      best = { route: candidate, params };
-    }
-  }
-  if (best) return { kind: 'found', target: best.route.target, pathParameters: best.params };
-  if (allow.size > 0) return { kind: 'methodNotAllowed', allow: [...allow].sort() };
-  return { kind: 'notFound' };
-}
 
 /** Builds the server; call `listen` yourself or use `startLocalHttpServer`. */
 export function createLocalHttpServer(options: LocalHttpAdapterOptions): Server {
   const compiled = [
-    ...(options.localRoutes ?? []).map((route) => compile({ kind: 'local', route })),
-    ...(options.routes ?? ROUTES).map((route) => compile({ kind: 'api', route })),
+    ...(options.localRoutes ?? []).map((route) => compileRoute<Target>({ kind: 'local', route }, route)),
+    ...(options.routes ?? ROUTES).map((route) => compileRoute<Target>({ kind: 'api', route }, route)),
   ];
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const integrationTimeoutMs = options.integrationTimeoutMs ?? 30_000;
@@ -295,7 +190,7 @@ export function createLocalHttpServer(options: LocalHttpAdapterOptions): Server 
         res.setHeader('www-authenticate', 'Bearer');
         return sendProblem(res, 401, 'unauthorized', 'Unauthorized', 'A valid bearer token is required.');
       }
-      authorizer = { jwt: { claims: flattenClaims(claims), scopes: scopesOf(claims) } };
+      authorizer = jwtAuthorizerContext(claims);
     }
 
     const handler = options.handlers[route.function];
@@ -371,128 +266,6 @@ async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | '
   return Buffer.concat(chunks);
 }
 
-/** Lowercase header names, repeated headers joined with `,` (payload 2.0); cookies go apart. */
-function headersOf(req: IncomingMessage): Record<string, string> {
-  const headers: Record<string, string> = {};
-  for (const [name, values] of Object.entries(req.headersDistinct)) {
-    if (name === 'cookie' || values === undefined) continue;
-    headers[name] = values.join(',');
-  }
-  return headers;
-}
-
-function isTextMediaType(contentType: string | undefined): boolean {
-  const mediaType = (contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
-  return mediaType.startsWith('text/') || TEXT_MEDIA_TYPES.has(mediaType);
-}
-
-interface EventInput {
-  req: IncomingMessage;
-  route: RouteDefinition;
-  rawPath: string;
-  rawQueryString: string;
-  headers: Record<string, string>;
-  body: Buffer;
-  pathParameters: Record<string, string>;
-  requestId: string;
-  authorizer: APIGatewayEventRequestContextJWTAuthorizer | undefined;
-}
-
-/** An API Gateway HTTP API payload format 2.0 event, as the `$default` stage sends it. */
-function buildEvent(input: EventInput): APIGatewayProxyEventV2WithJWTAuthorizer {
-  const { req, rawPath, rawQueryString, body } = input;
-  const now = new Date();
-  const sourceIp = (req.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, '');
-  const host = input.headers.host ?? 'localhost';
-  const domainName = host.replace(/:\d+$/, '');
-  const headers: Record<string, string> = {
-    ...input.headers,
-    'x-forwarded-for': input.headers['x-forwarded-for']
-      ? `${input.headers['x-forwarded-for']},${sourceIp}`
-      : sourceIp,
-    'x-forwarded-port': String(req.socket.localPort ?? ''),
-    'x-forwarded-proto': 'http',
-    'x-amzn-trace-id': `Root=1-${Math.floor(now.getTime() / 1000).toString(16)}-${randomBytes(12).toString('hex')}`,
-  };
-  const query = new URLSearchParams(rawQueryString);
-  const queryStringParameters: Record<string, string> = {};
-  for (const name of new Set(query.keys())) queryStringParameters[name] = query.getAll(name).join(',');
-  const cookies = (req.headersDistinct.cookie ?? [])
-    .flatMap((line) => line.split(';'))
-    .map((cookie) => cookie.trim())
-    .filter(Boolean);
-  const text = isTextMediaType(input.headers['content-type']);
-  const key = routeKey(input.route);
-
-  const event = {
-    version: '2.0',
-    routeKey: key,
-    rawPath,
-    rawQueryString,
-    ...(cookies.length > 0 && { cookies }),
-    headers,
-    ...(Object.keys(queryStringParameters).length > 0 && { queryStringParameters }),
-    ...(Object.keys(input.pathParameters).length > 0 && { pathParameters: input.pathParameters }),
-    ...(body.length > 0 && { body: text ? body.toString('utf8') : body.toString('base64') }),
-    isBase64Encoded: body.length > 0 && !text,
-    requestContext: {
-      accountId: '000000000000',
-      apiId: 'local',
-      domainName,
-      domainPrefix: domainName.split('.')[0] ?? domainName,
-      http: {
-        method: (req.method ?? 'GET').toUpperCase(),
-        path: rawPath,
-        protocol: `HTTP/${req.httpVersion}`,
-        sourceIp,
-        userAgent: input.headers['user-agent'] ?? '',
-      },
-      requestId: input.requestId,
-      routeKey: key,
-      stage: '$default',
-      time: apiGatewayTime(now),
-      timeEpoch: now.getTime(),
-      ...(input.authorizer && { authorizer: input.authorizer }),
-    },
-  };
-  // Public routes carry no `authorizer`, as in the cloud; the handler type shared by all
-  // routes declares it, so handlers of public routes must not read it.
-  return event as APIGatewayProxyEventV2WithJWTAuthorizer;
-}
-
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-
-/** `12/Mar/2020:19:03:58 +0000`, the format of `requestContext.time`. */
-function apiGatewayTime(date: Date): string {
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return (
-    `${pad(date.getUTCDate())}/${MONTHS[date.getUTCMonth()]}/${date.getUTCFullYear()}:` +
-    `${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())}:${pad(date.getUTCSeconds())} +0000`
-  );
-}
-
-/** A Lambda `Context` for a local invocation that must finish by `deadline` (epoch ms). */
-export function lambdaContext(functionName: string, deadline: number): Context {
-  const awsRequestId = randomUUID();
-  const unsupported = () => {
-    throw new Error('Callback-style completion is not supported; return a promise.');
-  };
-  return {
-    callbackWaitsForEmptyEventLoop: true,
-    functionName,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:us-east-1:000000000000:function:${functionName}`,
-    memoryLimitInMB: '1024',
-    awsRequestId,
-    logGroupName: `/aws/lambda/${functionName}`,
-    logStreamName: `local/[$LATEST]${awsRequestId.replaceAll('-', '')}`,
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    done: unsupported,
-    fail: unsupported,
-    succeed: unsupported,
-  };
-}
-
 /**
  * Writes a payload 2.0 result. As API Gateway does, a string or an object without
  * `statusCode` is a 200 JSON body; a malformed result is a 500.
@@ -528,54 +301,6 @@ function writeResult(res: ServerResponse, result: APIGatewayProxyResultV2, corsC
       : Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8');
   res.statusCode = status;
   res.end(body);
-}
-
-interface CorsPolicy {
-  /**
-   * Adds the CORS headers of an allowed origin to the response (every response, the
-   * adapter's own refusals too) and answers a preflight by itself.
-   */
-  answer(req: IncomingMessage, res: ServerResponse): 'preflight' | 'request';
-}
-
-/**
- * CORS as API Gateway HTTP APIs do it: headers only for a request with an allowed `Origin`;
- * a preflight (`OPTIONS` with `Origin` and `Access-Control-Request-Method`) is answered 204
- * by the gateway whatever the routes, its CORS headers only for an allowed origin.
- */
-function corsPolicy(
-  origins: readonly string[],
-  methods: readonly RouteDefinition['method'][],
-): CorsPolicy | undefined {
-  if (origins.length === 0) return undefined;
-  const anyOrigin = origins.includes('*');
-  const allowed = new Set(origins);
-  const allowMethods = corsAllowMethods(methods).join(',');
-  return {
-    answer(req, res) {
-      const origin = req.headers.origin;
-      const preflight =
-        req.method === 'OPTIONS' &&
-        origin !== undefined &&
-        req.headers['access-control-request-method'] !== undefined;
-      if (origin !== undefined && (anyOrigin || allowed.has(origin))) {
-        res.setHeader('access-control-allow-origin', anyOrigin ? '*' : origin);
-        if (!anyOrigin) res.setHeader('vary', 'origin');
-        if (preflight) {
-          res.setHeader('access-control-allow-methods', allowMethods);
-          res.setHeader('access-control-allow-headers', CORS_ALLOW_HEADERS.join(','));
-          res.setHeader('access-control-max-age', String(CORS_DEFAULT_MAX_AGE_SECONDS));
-        } else {
-          res.setHeader('access-control-expose-headers', CORS_EXPOSE_HEADERS.join(','));
-        }
-      }
-      if (!preflight) return 'request';
-      req.resume();
-      res.writeHead(204);
-      res.end();
-      return 'preflight';
-    },
-  };
 }
 
 /** An RFC 9457 problem with the same `type` base as the service's own problems. */

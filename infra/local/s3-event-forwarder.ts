@@ -16,7 +16,7 @@ import type { S3rverEvent } from 's3rver';
 import type { VerifyUploadHandler } from '../../functions/events/verify-upload-handler.js';
 import { UPLOAD_PREFIX } from '../../functions/storage-layout/document-object-keys.js';
 import { createS3Client } from '../../functions/wiring.js';
-import { lambdaContext } from './http-adapter.js';
+import { lambdaContext } from './lambda-context.js';
 import type { LocalS3 } from './s3-local.js';
 
 /** Lambda's asynchronous invocations are tried up to three times in all. */

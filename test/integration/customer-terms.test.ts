@@ -13,7 +13,7 @@ import { ManualClock } from '../../functions/domain/clock.js';
 import type { OutboxEvent } from '../../functions/domain/ports/outbox.js';
 import { buildConsentHandler, type ConsentHandler } from '../../functions/http/consent-handler.js';
 import { createConsentDeps, createDocumentClient } from '../../functions/wiring.js';
-import { lambdaContext } from '../../infra/local/http-adapter.js';
+import { lambdaContext } from '../../infra/local/lambda-context.js';
 import { claimDraft, draftCustomer } from '../support/claim-draft.js';
 import { createTestTable, type TestTable } from '../support/dynamodb.js';
 import { TO_APPROVAL, walkClaim } from '../support/store-fixtures.js';

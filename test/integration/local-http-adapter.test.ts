@@ -6,11 +6,8 @@ import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyResultV2, 
 import { generateKeyPair, importJWK, type JWK, SignJWT } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ROUTES, type RouteDefinition } from '../../functions/http/routes.js';
-import {
-  flattenClaims,
-  type RunningHttpServer,
-  startLocalHttpServer,
-} from '../../infra/local/http-adapter.js';
+import { flattenClaims } from '../../infra/local/api-gateway-event.js';
+import { type RunningHttpServer, startLocalHttpServer } from '../../infra/local/http-adapter.js';
 import { createLocalAuth, type LocalAuth, signingKeyPath } from '../../infra/local/local-auth.js';
 import { tokenRoute } from '../../infra/local/local-routes.js';
 

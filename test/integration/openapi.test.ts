@@ -1,7 +1,9 @@
 /**
  * `GET /v1/openapi.json` over HTTP: a valid OpenAPI 3.1 document (checked against the official
- * schema by @seriousme/openapi-schema-validator) that holds every route of the route table.
+ * schema by @seriousme/openapi-schema-validator, and linted with Redocly's recommended rules)
+ * that holds every route of the route table.
  */
+import { createConfig, lintFromString } from '@redocly/openapi-core';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROUTES } from '../../functions/http/routes.js';
@@ -15,6 +17,8 @@ interface Operation {
 }
 interface OpenApiDocument {
   openapi: string;
+  servers?: { url: string }[];
+  components?: { schemas?: Record<string, unknown>; headers?: Record<string, unknown> };
   paths: Record<string, Record<string, Operation>>;
 }
 
@@ -66,5 +70,43 @@ describe('GET /v1/openapi.json', () => {
     );
     const history = document.paths['/v1/claims/{id}/history']?.get?.responses['200'];
     expect(JSON.stringify(history)).toContain('verification');
+  });
+
+  it('passes the Redocly linter (recommended rules) without errors', async () => {
+    const config = await createConfig({ extends: ['recommended'] });
+    const problems = await lintFromString({
+      source: JSON.stringify(document),
+      absoluteRef: 'openapi.json',
+      config,
+    });
+    const errors = problems
+      .filter((p) => p.severity === 'error')
+      .map((p) => `${p.ruleId}: ${p.message} at ${p.location[0]?.pointer}`);
+    expect(errors).toEqual([]);
+  });
+
+  it('names its schemas and headers once and points every use at them', () => {
+    expect(document.servers?.length).toBeGreaterThan(0);
+    expect(Object.keys(document.components?.schemas ?? {})).toEqual(
+      expect.arrayContaining(['Claim', 'ClaimDraft', 'Comment', 'HistoryEvent', 'Document', 'Problem']),
+    );
+    expect(Object.keys(document.components?.headers ?? {}).sort()).toEqual([
+      'ETag',
+      'Location',
+      'Retry-After',
+    ]);
+    const create = document.paths['/v1/claims']?.post as Operation & {
+      requestBody?: { content: Record<string, { example?: unknown; schema?: unknown }> };
+      responses: Record<string, { headers?: Record<string, unknown> }>;
+    };
+    expect(create.requestBody?.content['application/json']?.schema).toEqual({
+      $ref: '#/components/schemas/ClaimDraft',
+    });
+    expect(create.requestBody?.content['application/json']?.example).toMatchObject({ activity: 'preSales' });
+    expect(Object.keys(create.responses['201']?.headers ?? {}).sort()).toEqual(['ETag', 'Location']);
+    expect(create.responses['201']?.content?.['application/json']?.schema).toEqual({
+      $ref: '#/components/schemas/Claim',
+    });
+    expect(Object.keys(create.responses['503']?.headers ?? {})).toEqual(['Retry-After']);
   });
 });

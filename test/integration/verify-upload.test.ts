@@ -29,7 +29,7 @@ import { uploadKeyOf } from '../../functions/storage-layout/document-object-keys
 import { verifyUploadedDocument } from '../../functions/use-cases/verify-upload.js';
 import { createDocumentClient, createS3Client, createVerifyUploadDeps } from '../../functions/wiring.js';
 import { LOCAL_AWS_REGION } from '../../infra/local/dynamodb-local.js';
-import { lambdaContext } from '../../infra/local/http-adapter.js';
+import { lambdaContext } from '../../infra/local/lambda-context.js';
 import { type LocalCloud, startLocalCloud } from '../../infra/local/local-cloud.js';
 import { startLocalS3 } from '../../infra/local/s3-local.js';
 import { claimDraft } from '../support/claim-draft.js';
