@@ -229,6 +229,5 @@ export async function relaySettings(env: NodeJS.ProcessEnv = process.env): Promi
     },
     timers: { stateMachineArn: config.STATE_MACHINE_ARN },
     events: { eventBusName: config.EVENT_BUS_NAME },
-    documentsBucketName: config.DOCUMENTS_BUCKET_NAME,
   };
 }
