@@ -1,17 +1,3 @@
-/**
- * No email is ever lost (issue 10, item 2): the relay process "crashes" between each pair of
- * steps of an email's delivery — outbox commit → relay read, ledger lease written → SES call,
- * SES accepted → ledger marked sent — and a fresh process gets the stream's redelivery. The
- * email must be in aws-ses-v2-local's store at least once, never zero (a duplicate after a
- * crash is the accepted price).
- *
- * The crash is injected at the SDK middleware stacks of the dying process's own clients (its
- * SES client fails at the chosen point, and from then on every call of its DynamoDB and SES
- * clients fails: a dead process writes nothing more, in particular it never releases its lease);
- * the "restart" is a new relay with new clients on the same table. No sleeps: the lease runs
- * out on the test's clock.
- */
-import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SESClient } from '@aws-sdk/client-ses';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
@@ -27,7 +13,7 @@ import { LocalEventLog } from '../../infra/local/local-event-log.js';
 import { type LocalSes, startLocalSes } from '../../infra/local/ses-local.js';
 import { type StreamPoller, startStreamPoller } from '../../infra/local/stream-poller.js';
 import { createTestTable, type TestTable } from '../support/dynamodb.js';
-import { outboxBatchOf } from '../support/outbox-stream.js';
+import { outboxBatchOf, testRelaySettings } from '../support/outbox-stream.js';
 import { TO_APPROVAL, walkClaim } from '../support/store-fixtures.js';
 
 /** Where the dying process stops. */
@@ -137,18 +123,13 @@ describe('no email is ever lost: a crash between any two steps, then a redeliver
     );
     processes.push(dynamoDbClient, sesClient);
     const handler = buildRelayHandler(
-      createRelayDeps({
-        tableName: table.tableName,
-        dynamoDbClient,
-        clock,
-        consentSecret: 'x'.repeat(40),
-        publicBaseUrl: 'https://claims.example.com',
-        email: { sender: 'no-reply@claims.example.com', client: sesClient },
-        timers: { start: async () => {}, stop: async () => {} },
-        documents: { markFinal: async () => {} },
-        events: new LocalEventLog(),
-        logger: new Logger({ serviceName: 'test', logLevel: 'SILENT' }),
-      }),
+      createRelayDeps(
+        testRelaySettings({ tableName: table.tableName, dynamoDbClient }, sesClient, {
+          clock,
+          timers: { start: async () => {}, stop: async () => {} },
+          events: new LocalEventLog(),
+        }),
+      ),
     );
     return async (batch) => {
       if (dead) throw gone();

@@ -30,7 +30,7 @@ import { createLocalTimers, type LocalTimers } from '../../infra/local/local-tim
 import { type LocalSes, startLocalSes } from '../../infra/local/ses-local.js';
 import { type StreamPoller, startStreamPoller } from '../../infra/local/stream-poller.js';
 import { createTestTable, type TestTable } from '../support/dynamodb.js';
-import { outboxBatchOf } from '../support/outbox-stream.js';
+import { outboxBatchOf, testRelaySettings } from '../support/outbox-stream.js';
 import { calendar, partner, reviewer, stepClaim, TO_APPROVAL, walkClaim } from '../support/store-fixtures.js';
 import { type TestApi, testClient } from '../support/test-api.js';
 import {
@@ -314,18 +314,12 @@ describe('faults in the outbox relay and the timers (ports wrapped; DynamoDB Loc
       },
     };
     relay = buildRelayHandler(
-      createRelayDeps({
-        tableName: table.tableName,
-        dynamoDbClient: table.client,
-        consentSecret: 'x'.repeat(40),
-        publicBaseUrl: 'https://claims.example.com',
-        portalUrl: 'https://partners.example.com',
-        email: { sender: 'no-reply@claims.example.com', client: sesClient },
-        timers: scheduler,
-        documents: { markFinal: async () => {} }, // no S3 in this test
-        events: publisher,
-        logger: new Logger({ serviceName: 'test', logLevel: 'SILENT' }),
-      }),
+      createRelayDeps(
+        testRelaySettings({ tableName: table.tableName, dynamoDbClient: table.client }, sesClient, {
+          timers: scheduler,
+          events: publisher,
+        }),
+      ),
     );
     poller = await startStreamPoller({
       endpoint: table.endpoint,

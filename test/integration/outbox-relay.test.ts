@@ -1,4 +1,3 @@
-import { Logger } from '@aws-lambda-powertools/logger';
 import { SESClient } from '@aws-sdk/client-ses';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBStreamEvent } from 'aws-lambda';
@@ -22,6 +21,7 @@ import { LocalEventLog } from '../../infra/local/local-event-log.js';
 import { type LocalSes, startLocalSes } from '../../infra/local/ses-local.js';
 import { type StreamPoller, startStreamPoller } from '../../infra/local/stream-poller.js';
 import { createTestTable, type TestTable } from '../support/dynamodb.js';
+import { testRelaySettings } from '../support/outbox-stream.js';
 import { reviewer, TO_APPROVAL, walkClaim } from '../support/store-fixtures.js';
 
 interface StoredEmail {
@@ -67,18 +67,12 @@ describe('outbox relay: DynamoDB Local stream → SES (aws-ses-v2-local), timers
       },
       { step: 'initialize', name: 'injectSesFailure' },
     );
-    const deps = createRelayDeps({
-      tableName: table.tableName,
-      dynamoDbClient: table.client,
-      consentSecret: 'x'.repeat(40),
-      publicBaseUrl: 'https://claims.example.com',
-      portalUrl: 'https://partners.example.com',
-      email: { sender: 'no-reply@claims.example.com', client: sesClient },
-      timers: { start: async (input) => void timerStarts.push(input), stop: async () => {} },
-      documents: { markFinal: async () => {} },
-      events,
-      logger: new Logger({ serviceName: 'test', logLevel: 'SILENT' }),
-    });
+    const deps = createRelayDeps(
+      testRelaySettings({ tableName: table.tableName, dynamoDbClient: table.client }, sesClient, {
+        timers: { start: async (input) => void timerStarts.push(input), stop: async () => {} },
+        events,
+      }),
+    );
     // The token as the consent pages read it.
     consentTokens = createConsentDeps({ tableName: table.tableName, dynamoDbClient: table.client }).tokens;
     relay = buildRelayHandler(deps);
